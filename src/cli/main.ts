@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { Command, Option } from 'commander'
+import { ConfigError } from '../config/errors.js'
+import { loadConfig, type LoadConfigOptions } from '../config/load.js'
+import { VERSION } from '../http/version.js'
+import { CliError } from './cli-error.js'
+import { ensureDevSigningSecret, type DevSecret } from './dev-secret.js'
+import { serve } from './serve.js'
+import { signCommand, type SignOptions } from './sign.js'
+import { verifyCommand, type VerifyOptions } from './verify.js'
+
+const now = () => Math.floor(Date.now() / 1000)
+const readInput = (file: string): Buffer => readFileSync(file === '-' ? 0 : file)
+
+const program = new Command()
+  .name('slackgate')
+  .description('A security gateway between Slack and your internal systems')
+  .version(VERSION)
+  .showHelpAfterError()
+
+program
+  .command('start')
+  .description('serve the gateway (config from --config or SLACKGATE_CONFIG, else environment and defaults)')
+  .option('-c, --config <file>', 'YAML config file')
+  .action(async (opts: { config?: string }) => {
+    await serve(loadConfig(configOptions(opts)))
+  })
+
+program
+  .command('dev')
+  .description('serve on 127.0.0.1 for development; without a configured secret, generate one into the data directory')
+  .option('-c, --config <file>', 'YAML config file')
+  .action(async (opts: { config?: string }) => {
+    let generated: DevSecret | undefined
+    const config = loadConfig({
+      ...configOptions(opts),
+      defaultHost: '127.0.0.1',
+      fallbackSecretRef: (dataDir) => {
+        generated = ensureDevSigningSecret(dataDir)
+        return `file:${generated.path}`
+      },
+    })
+    if (generated !== undefined) {
+      process.stderr.write(
+        [
+          '',
+          `  Development signing secret ${generated.created ? 'generated in' : 'read from'} ${generated.path}`,
+          '  (for a real Slack app, set SLACK_SIGNING_SECRET instead):',
+          `    ${generated.value}`,
+          '  Send a signed test request:  npx slackgate sign --command /hello | sh',
+          '',
+        ].join('\n') + '\n',
+      )
+    }
+    await serve(config)
+  })
+
+program
+  .command('sign')
+  .description('print a Slack-signed request (curl command, raw HTTP or JSON) to exercise a gateway without Slack')
+  .option('--secret <ref>', 'signing secret reference: env:NAME or file:PATH (default: SLACK_SIGNING_SECRET, else the dev secret)')
+  .option('--url <base>', 'gateway base URL (default http://127.0.0.1:$PORT or 3000)')
+  .option('--command <name>', 'a slash command, e.g. /deploy')
+  .option('--text <text>', 'slash command text')
+  .option('--event <type>', 'an Events API event_callback of this event type, e.g. app_mention')
+  .addOption(new Option('--interaction <type>', 'an interaction payload').choices(['block_actions', 'view_submission', 'shortcut', 'message_action']))
+  .option('--id <id>', 'action_id or callback_id for --interaction', 'approve')
+  .option('--url-verification', 'an Events API url_verification handshake')
+  .option('--body <file>', 'sign this body file as is (- for stdin)')
+  .option('--path <path>', 'request path (default: chosen by the kind of request)')
+  .option('--content-type <type>', 'Content-Type header (default: chosen by the kind of request)')
+  .option('--team <id>', 'team id', 'T0000000001')
+  .option('--user <id>', 'user id', 'U0000000001')
+  .option('--channel <id>', 'channel id', 'C0000000001')
+  .option('--timestamp <epoch>', 'X-Slack-Request-Timestamp (default: now)')
+  .addOption(new Option('--format <format>', 'output').choices(['curl', 'http', 'json']).default('curl'))
+  .action((opts: SignOptions) => {
+    const out = signCommand(opts, {
+      env: process.env,
+      cwd: process.cwd(),
+      now: now(),
+      readBody: (file) => readInput(file).toString('utf8'),
+    })
+    process.stdout.write(opts.format === 'http' ? out : `${out}\n`)
+  })
+
+program
+  .command('verify')
+  .description('check a captured request offline and print the verdict (exit 0 valid, 1 rejected)')
+  .option('--request <file>', 'raw HTTP request, as `slackgate sign --format http` prints it (- for stdin)')
+  .option('--body <file>', 'request body file (with --timestamp and --signature)')
+  .option('--timestamp <value>', 'X-Slack-Request-Timestamp value')
+  .option('--signature <value>', 'X-Slack-Signature value')
+  .option('--secret <ref...>', 'signing secret references, env:NAME or file:PATH (default: SLACK_SIGNING_SECRET)')
+  .option('--now <epoch>', 'pin the clock, to check an old capture')
+  .option('--tolerance <seconds>', 'timestamp window in seconds (default 300)')
+  .action((opts: VerifyOptions) => {
+    const result = verifyCommand(opts, { env: process.env, cwd: process.cwd(), now: now(), readFile: readInput })
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    process.exitCode = result.ok ? 0 : 1
+  })
+
+function configOptions(opts: { config?: string }): LoadConfigOptions {
+  return opts.config === undefined ? {} : { file: opts.config }
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`slackgate: configuration error\n${err.message.replace(/^/gm, '  ')}\n`)
+  } else if (err instanceof CliError) {
+    process.stderr.write(`slackgate: ${err.message}\n`)
+  } else {
+    process.stderr.write(`slackgate: ${err instanceof Error ? err.message : String(err)}\n`)
+  }
+  process.exitCode = 2
+})
+

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
+import type { z } from 'zod'
+import { createSigningSecret, type SigningSecret } from '../verify/signing-secret.js'
+import { ConfigError, type ConfigProblem } from './errors.js'
+import { configSchema, type ConfigFile } from './schema.js'
+import { resolveSecretRef } from './secret-ref.js'
+
+/** The validated configuration with secrets resolved. Holds no secret in printable form. */
+export interface GatewayConfig {
+  readonly server: ConfigFile['server']
+  /** Absolute path of the data directory. */
+  readonly dataDir: string
+  readonly slack: {
+    readonly signingSecrets: readonly SigningSecret[]
+    readonly timestampToleranceSeconds: number
+  }
+  readonly log: ConfigFile['log']
+  /** The config file that was read, if any. */
+  readonly file?: string
+}
+
+export interface LoadConfigOptions {
+  /** YAML file to read; otherwise `SLACKGATE_CONFIG`; otherwise none (built-in defaults). */
+  readonly file?: string
+  readonly env?: NodeJS.ProcessEnv
+  readonly cwd?: string
+  /** Epoch seconds; used to refuse a configuration whose secrets have all expired. */
+  readonly now?: number
+  /** Host used when neither the file nor `HOST` names one. */
+  readonly defaultHost?: string
+  /**
+   * Called with the data directory when neither the file nor the environment configures
+   * a signing secret; returns the secret reference to use (development mode only).
+   */
+  readonly fallbackSecretRef?: (dataDir: string) => string
+}
+
+/**
+ * Loads the gateway configuration: YAML file, then environment overrides (`PORT`, `HOST`,
+ * `SLACKGATE_DATA_DIR`, `LOG_LEVEL`; `SLACK_SIGNING_SECRET` and
+ * `SLACK_SIGNING_SECRET_PREVIOUS` when the file lists no secrets), validated as a whole.
+ * Throws a `ConfigError` naming every offending key.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const fileOption = options.file ?? nonEmpty(env.SLACKGATE_CONFIG)
+  const file = fileOption === undefined ? undefined : resolve(cwd, fileOption)
+  const raw = file === undefined ? {} : readYaml(file)
+  const baseDir = file === undefined ? cwd : dirname(file)
+
+  const input = applyEnv(raw, env, options)
+  const parsed = configSchema.safeParse(input)
+  if (!parsed.success) throw new ConfigError('invalid_config', parsed.error.issues.map(toProblem))
+  const config = parsed.data
+  const dataDir = resolve(baseDir, config.dataDir)
+  if (config.slack.signingSecrets === undefined && options.fallbackSecretRef !== undefined) {
+    config.slack.signingSecrets = [{ ref: options.fallbackSecretRef(dataDir) }]
+  }
+
+  const now = options.now ?? Math.floor(Date.now() / 1000)
+  const signingSecrets = resolveSigningSecrets(config, env, baseDir, now)
+
+  return {
+    server: config.server,
+    dataDir,
+    slack: { signingSecrets, timestampToleranceSeconds: config.slack.timestampToleranceSeconds },
+    log: config.log,
+    ...(file !== undefined && { file }),
+  }
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError('invalid_config', [
+      { key: 'config', message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` },
+    ])
+  }
+  let doc: unknown
+  try {
+    doc = parseYaml(text, { uniqueKeys: true, strict: true, maxAliasCount: 100 })
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : ''
+    throw new ConfigError('invalid_config', [{ key: 'config', message: `${file} is not valid YAML${where}` }])
+  }
+  if (doc === null || doc === undefined) return {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError('invalid_config', [{ key: 'config', message: `${file} must hold a YAML mapping` }])
+  }
+  return doc as Record<string, unknown>
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, options: LoadConfigOptions): Record<string, unknown> {
+  const problems: ConfigProblem[] = []
+  const out: Record<string, unknown> = { ...raw }
+  const server = section(out, 'server')
+  const slack = section(out, 'slack')
+  const log = section(out, 'log')
+
+  const port = nonEmpty(env.PORT)
+  if (port !== undefined) {
+    if (/^[0-9]{1,5}$/.test(port)) server.port = Number(port)
+    else problems.push({ key: 'PORT', message: 'must be a port number' })
+  }
+  const host = nonEmpty(env.HOST)
+  if (host !== undefined) server.host = host
+  else if (server.host === undefined && options.defaultHost !== undefined) server.host = options.defaultHost
+  const dataDir = nonEmpty(env.SLACKGATE_DATA_DIR)
+  if (dataDir !== undefined) out.dataDir = dataDir
+  const level = nonEmpty(env.LOG_LEVEL)
+  if (level !== undefined) log.level = level
+
+  if (slack.signingSecrets === undefined) {
+    const refs: Array<{ ref: string; notAfter?: string }> = []
+    if (env.SLACK_SIGNING_SECRET !== undefined) refs.push({ ref: 'env:SLACK_SIGNING_SECRET' })
+    if (env.SLACK_SIGNING_SECRET_PREVIOUS !== undefined) {
+      const notAfter = nonEmpty(env.SLACK_SIGNING_SECRET_PREVIOUS_NOT_AFTER)
+      refs.push({ ref: 'env:SLACK_SIGNING_SECRET_PREVIOUS', ...(notAfter !== undefined && { notAfter }) })
+    }
+    if (refs.length > 0) slack.signingSecrets = refs
+  }
+  if (problems.length > 0) throw new ConfigError('invalid_config', problems)
+  return out
+}
+
+function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseDir: string, now: number): SigningSecret[] {
+  const entries = config.slack.signingSecrets
+  if (entries === undefined) {
+    throw new ConfigError('unresolved_secret', [
+      {
+        key: 'slack.signingSecrets',
+        message: 'no signing secret configured: set SLACK_SIGNING_SECRET or list slack.signingSecrets in the config file',
+      },
+    ])
+  }
+  const problems: ConfigProblem[] = []
+  const secrets: SigningSecret[] = []
+  entries.forEach((entry, i) => {
+    const resolved = resolveSecretRef(entry.ref, env, baseDir)
+    if (!resolved.ok) {
+      problems.push({ key: `slack.signingSecrets[${i}].ref`, message: resolved.message })
+      return
+    }
+    const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
+    secrets.push(createSigningSecret(resolved.value, notAfter === undefined ? {} : { notAfter }))
+  })
+  if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
+  if (!secrets.some((s) => s.notAfter === undefined || s.notAfter >= now)) {
+    throw new ConfigError('invalid_config', [
+      { key: 'slack.signingSecrets', message: 'every signing secret is past its notAfter date' },
+    ])
+  }
+  return secrets
+}
+
+function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+  const key = issue.path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc === '' ? String(part) : `${acc}.${String(part)}`),
+    '',
+  )
+  const message =
+    issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message
+  return { key: key === '' ? 'config' : key, message }
+}
+
+// A copy of one section for environment overrides. A section that is not a mapping is left
+// as written, so that validation reports it, and overrides go to a detached object.
+function section(out: Record<string, unknown>, name: string): Record<string, unknown> {
+  const value = out[name]
+  if (value === undefined) return (out[name] = {})
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return (out[name] = { ...value })
+  return {}
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}

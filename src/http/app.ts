@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { GatewayConfig } from '../config/load.js'
+import { epochSeconds } from '../verify/verifier-options.js'
+import { mapError } from './errors.js'
+import { healthRoutes } from './health-routes.js'
+import './outcome.js'
+import type { ReadinessCheck } from './readiness.js'
+import { slackRoutes } from './slack-routes.js'
+import { VERSION } from './version.js'
+
+export interface AppOptions {
+  readonly config: GatewayConfig
+  readonly logger: FastifyBaseLogger
+  /** Epoch seconds; injectable so tests can pin the clock. */
+  readonly clock?: () => number
+  readonly readiness?: readonly ReadinessCheck[]
+}
+
+/**
+ * Builds the gateway's Fastify app: routes and stages are assembled once here, and each
+ * request then runs a fixed path. Nothing is listening until `app.listen()`.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? epochSeconds
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // One line per request is ours (onResponse below), with the verdict in it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.bodyLimitBytes,
+    requestTimeout: config.server.requestTimeoutMs,
+    // Request ids are ours: a client-supplied id would let a caller forge log correlation.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    clientErrorHandler,
+  })
+
+  app.decorateRequest('outcome', null)
+  app.addHook('onResponse', async (request, reply) => {
+    const outcome = request.outcome
+    const retryNum = request.headers['x-slack-retry-num']
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status: reply.statusCode,
+        verdict: outcome?.verdict ?? (reply.statusCode < 400 ? 'accepted' : 'rejected'),
+        ...(outcome?.reason !== undefined && { reason: outcome.reason }),
+        ...(outcome?.kind !== undefined && { kind: outcome.kind }),
+        ...(outcome?.detail !== undefined && { detail: outcome.detail }),
+        ...(typeof retryNum === 'string' && { slackRetryNum: retryNum }),
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    )
+  })
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = mapError(err)
+    request.outcome = { verdict: 'rejected', reason: mapped.code }
+    if (mapped.status >= 500) request.log.error({ err }, 'request failed')
+    // An oversize body is left unread: the connection cannot carry another request.
+    if (mapped.status === 413) reply.header('connection', 'close')
+    return reply.code(mapped.status).send({ error: mapped.code })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    request.outcome = { verdict: 'rejected', reason: 'not_found' }
+    return reply.code(404).send({ error: 'not_found' })
+  })
+
+  const verifyOptions = () => ({
+    secrets: config.slack.signingSecrets,
+    now: clock(),
+    toleranceSeconds: config.slack.timestampToleranceSeconds,
+  })
+  await app.register(slackRoutes, { bodyLimit: config.server.bodyLimitBytes, verifyOptions })
+  await app.register(healthRoutes, {
+    clock,
+    version: VERSION,
+    readiness: options.readiness ?? [],
+    readinessTimeoutMs: 2000,
+  })
+  return app
+}
+
+// Malformed HTTP never reaches a route; answer it in our error format and close.
+function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const [status, code, text] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'Request Header Fields Too Large']
+      : [400, 'bad_request', 'Bad Request']
+  const body = JSON.stringify({ error: code })
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}

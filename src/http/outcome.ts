@@ -1,0 +1,17 @@
+/**
+ * What became of a request, for its log line. Set by the stage that answered it.
+ * `verdict` says which way it went, `reason` the stable code for a refusal.
+ */
+export interface RequestOutcome {
+  readonly verdict: 'accepted' | 'rejected' | 'handshake' | 'ssl_check'
+  readonly reason?: string
+  /** The decoded Slack request kind, once known (never anything from an unverified body). */
+  readonly kind?: string
+  readonly detail?: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    outcome: RequestOutcome | null
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { decodeSlackRequest } from '../slack/decode.js'
+import type { SlackSource } from '../slack/slack-request.js'
+import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
+import { slackInputFromNode } from '../verify/node-request-input.js'
+import { verifySlackSignature, type SlackVerifyOptions } from '../verify/slack-signature.js'
+import type { RequestOutcome } from './outcome.js'
+
+export interface SlackRoutesOptions {
+  readonly bodyLimit: number
+  readonly verifyOptions: () => SlackVerifyOptions
+}
+
+const JSON_TYPES = ['application/json']
+const FORM_TYPES = ['application/x-www-form-urlencoded']
+
+/**
+ * Slack's three ingress routes. Events are JSON; commands and interactions are forms.
+ * Each route runs the pipeline: authenticate, decode, handshake, accept.
+ */
+export async function slackRoutes(app: FastifyInstance, options: SlackRoutesOptions): Promise<void> {
+  await app.register(async (json) => {
+    useRawBodyParsers(json, JSON_TYPES, options.bodyLimit)
+    json.post('/slack/events', slackHandler('events', options))
+  })
+  await app.register(async (form) => {
+    useRawBodyParsers(form, FORM_TYPES, options.bodyLimit)
+    form.post('/slack/commands', slackHandler('commands', options))
+    form.post('/slack/interactions', slackHandler('interactions', options))
+  })
+}
+
+function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
+  return async function handleSlackRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // No Content-Type and no body: Fastify skips parsing, and there is nothing to verify.
+    if (!Buffer.isBuffer(request.body)) return refuse(request, reply, 415, 'unsupported_media_type')
+    const raw = request.body
+
+    const auth = verifySlackSignature(slackInputFromNode(request.raw, raw), options.verifyOptions())
+    if (!auth.ok) return refuse(request, reply, 401, auth.reason)
+
+    const decoded = decodeSlackRequest(source, raw)
+    if (!decoded.ok) return refuse(request, reply, 400, decoded.reason, decoded.detail)
+    const slack = decoded.request
+
+    // Answered only now that the signature verified: an unsigned challenge gets 401 above.
+    if (slack.kind === 'url_verification') {
+      request.outcome = { verdict: 'handshake', kind: slack.kind }
+      return reply.code(200).send({ challenge: slack.challenge })
+    }
+    // Verified like any request, and never dispatched: its body carries nothing to run.
+    if (slack.kind === 'ssl_check') {
+      request.outcome = { verdict: 'ssl_check', kind: slack.kind }
+      return reply.code(200).send()
+    }
+
+    request.outcome = { verdict: 'accepted', kind: slack.kind }
+    return reply.code(200).send()
+  }
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, status: number, reason: string, detail?: string): FastifyReply {
+  const outcome: RequestOutcome = { verdict: 'rejected', reason, ...(detail !== undefined && { detail }) }
+  request.outcome = outcome
+  return reply.code(status).send({ error: reason })
+}

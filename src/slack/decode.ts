@@ -1,0 +1,239 @@
+import type { z } from 'zod'
+import type { DecodeCode } from './errors.js'
+import { parseFormBody, parseJsonBody, parseJsonText, type FormFields } from './parse-body.js'
+import {
+  appRateLimitedSchema,
+  blockActionsSchema,
+  blockSuggestionSchema,
+  envelopeSchema,
+  eventCallbackSchema,
+  shortcutSchema,
+  slashCommandSchema,
+  urlVerificationSchema,
+  viewSchema,
+} from './schemas.js'
+import type { SlackContext, SlackRequest, SlackSource } from './slack-request.js'
+
+export type DecodeResult =
+  | { readonly ok: true; readonly request: SlackRequest }
+  | { readonly ok: false; readonly reason: DecodeCode; readonly detail: string }
+
+type Payload = Readonly<Record<string, unknown>>
+
+/**
+ * Turns a verified body into a typed `SlackRequest`. Call it only after the signature
+ * verified: nothing in the body is trusted before that. A well-formed payload of an
+ * unmodelled type decodes as `kind: 'unknown'` instead of failing.
+ *
+ * @example
+ * const decoded = decodeSlackRequest('commands', rawBody)
+ * if (decoded.ok && decoded.request.kind === 'command') console.log(decoded.request.command)
+ */
+export function decodeSlackRequest(source: SlackSource, body: Uint8Array): DecodeResult {
+  if (source === 'events') {
+    const parsed = parseJsonBody(body)
+    if (!parsed.ok) return parsed
+    return decodeEvent(parsed.value)
+  }
+  const form = parseFormBody(body)
+  if (!form.ok) return form
+  const fields = form.value
+  if (fields.ssl_check !== undefined) return decodeSslCheck(source, fields)
+  return source === 'commands' ? decodeCommand(fields) : decodeInteraction(fields)
+}
+
+function decodeEvent(value: unknown): DecodeResult {
+  if (!isRecord(value)) return invalid('body is not a JSON object')
+  const envelope = envelopeSchema.safeParse(value)
+  if (!envelope.success) return invalidFrom(envelope.error)
+  switch (envelope.data.type) {
+    case 'url_verification': {
+      const r = urlVerificationSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      return ok({ kind: 'url_verification', source: 'events', challenge: r.data.challenge, context: {}, payload: value })
+    }
+    case 'event_callback': {
+      const r = eventCallbackSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      const e = r.data
+      const context = compact({
+        teamId: e.team_id ?? e.context_team_id ?? undefined,
+        enterpriseId: e.enterprise_id ?? e.context_enterprise_id ?? undefined,
+        channelId: idOf(e.event.channel) ?? e.event.item?.channel,
+        userId: idOf(e.event.user),
+      })
+      return ok({
+        kind: 'event',
+        source: 'events',
+        type: e.event.type,
+        eventId: e.event_id,
+        ...(e.event_time !== undefined && { eventTime: e.event_time }),
+        ...(e.api_app_id !== undefined && { apiAppId: e.api_app_id }),
+        ...(e.event.function_execution_id !== undefined && { functionExecutionId: e.event.function_execution_id }),
+        context,
+        payload: value,
+      })
+    }
+    case 'app_rate_limited': {
+      const r = appRateLimitedSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      return ok({
+        kind: 'app_rate_limited',
+        source: 'events',
+        minuteRateLimited: r.data.minute_rate_limited,
+        ...(r.data.api_app_id !== undefined && { apiAppId: r.data.api_app_id }),
+        context: { teamId: r.data.team_id },
+        payload: value,
+      })
+    }
+    default:
+      return ok({ kind: 'unknown', source: 'events', type: envelope.data.type, context: {}, payload: value })
+  }
+}
+
+function decodeSslCheck(source: SlackSource, fields: FormFields): DecodeResult {
+  if (fields.ssl_check !== '1') return invalid('ssl_check must be 1')
+  return ok({ kind: 'ssl_check', source, context: {}, payload: fields })
+}
+
+function decodeCommand(fields: FormFields): DecodeResult {
+  const r = slashCommandSchema.safeParse(fields)
+  if (!r.success) return invalidFrom(r.error)
+  const c = r.data
+  return ok({
+    kind: 'command',
+    source: 'commands',
+    command: c.command,
+    text: c.text,
+    ...(c.trigger_id !== undefined && { triggerId: c.trigger_id }),
+    ...(c.response_url !== undefined && { responseUrl: c.response_url }),
+    context: compact({
+      teamId: c.team_id,
+      enterpriseId: c.enterprise_id,
+      channelId: c.channel_id,
+      userId: c.user_id,
+      isEnterpriseInstall: c.is_enterprise_install === undefined ? undefined : c.is_enterprise_install === 'true',
+    }),
+    payload: fields,
+  })
+}
+
+function decodeInteraction(fields: FormFields): DecodeResult {
+  if (fields.payload === undefined) return invalid('form field "payload" is missing')
+  const parsed = parseJsonText(fields.payload)
+  if (!parsed.ok) return parsed
+  const value = parsed.value
+  if (!isRecord(value)) return invalid('payload is not a JSON object')
+  const envelope = envelopeSchema.safeParse(value)
+  if (!envelope.success) return invalidFrom(envelope.error)
+  switch (envelope.data.type) {
+    case 'block_actions': {
+      const r = blockActionsSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      const p = r.data
+      return ok({
+        kind: 'block_actions',
+        source: 'interactions',
+        actionIds: p.actions.map((a) => a.action_id),
+        blockIds: p.actions.flatMap((a) => (a.block_id === undefined ? [] : [a.block_id])),
+        ...(p.trigger_id !== undefined && { triggerId: p.trigger_id }),
+        ...(p.response_url !== undefined && { responseUrl: p.response_url }),
+        ...(p.function_data !== undefined && { functionExecutionId: p.function_data.execution_id }),
+        context: interactionContext(p),
+        payload: value,
+      })
+    }
+    case 'view_submission':
+    case 'view_closed': {
+      const r = viewSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      const p = r.data
+      return ok({
+        kind: p.type,
+        source: 'interactions',
+        callbackId: p.view.callback_id,
+        ...(p.trigger_id !== undefined && { triggerId: p.trigger_id }),
+        ...(p.function_data !== undefined && { functionExecutionId: p.function_data.execution_id }),
+        context: interactionContext(p),
+        payload: value,
+      })
+    }
+    case 'shortcut':
+    case 'message_action': {
+      const r = shortcutSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      const p = r.data
+      return ok({
+        kind: p.type,
+        source: 'interactions',
+        callbackId: p.callback_id,
+        ...(p.trigger_id !== undefined && { triggerId: p.trigger_id }),
+        ...(p.response_url !== undefined && { responseUrl: p.response_url }),
+        context: interactionContext(p),
+        payload: value,
+      })
+    }
+    case 'block_suggestion': {
+      const r = blockSuggestionSchema.safeParse(value)
+      if (!r.success) return invalidFrom(r.error)
+      const p = r.data
+      return ok({
+        kind: 'block_suggestion',
+        source: 'interactions',
+        actionId: p.action_id,
+        ...(p.block_id !== undefined && { blockId: p.block_id }),
+        context: interactionContext(p),
+        payload: value,
+      })
+    }
+    default:
+      return ok({ kind: 'unknown', source: 'interactions', type: envelope.data.type, context: {}, payload: value })
+  }
+}
+
+interface InteractionFields {
+  team?: { id: string } | null | undefined
+  enterprise?: { id: string } | null | undefined
+  user: { id: string }
+  channel?: { id: string } | null | undefined
+  is_enterprise_install?: boolean | undefined
+}
+
+function interactionContext(p: InteractionFields): SlackContext {
+  return compact({
+    teamId: p.team?.id,
+    enterpriseId: p.enterprise?.id,
+    channelId: p.channel?.id,
+    userId: p.user.id,
+    isEnterpriseInstall: p.is_enterprise_install,
+  })
+}
+
+function idOf(v: string | { id: string } | undefined): string | undefined {
+  return typeof v === 'string' ? v : v?.id
+}
+
+function compact(context: { [K in keyof SlackContext]: SlackContext[K] | undefined }): SlackContext {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(context)) if (v !== undefined) out[k] = v
+  return out as SlackContext
+}
+
+function isRecord(value: unknown): value is Payload {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function ok(request: SlackRequest): DecodeResult {
+  return { ok: true, request }
+}
+
+function invalid(detail: string): DecodeResult {
+  return { ok: false, reason: 'invalid_payload', detail }
+}
+
+// The detail names fields, never their values: it goes to logs.
+function invalidFrom(error: z.ZodError): DecodeResult {
+  const issue = error.issues[0]
+  const path = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.')
+  return invalid(`${path}: ${issue?.code ?? 'invalid'}`)
+}
