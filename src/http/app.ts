@@ -16,6 +16,8 @@ export interface AppOptions {
   /** Epoch seconds; injectable so tests can pin the clock. */
   readonly clock?: () => number
   readonly readiness?: readonly ReadinessCheck[]
+  /** How long `/readyz` waits for each dependency. Default 2000 ms. */
+  readonly readinessTimeoutMs?: number
 }
 
 /**
@@ -81,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock,
     version: VERSION,
     readiness: options.readiness ?? [],
-    readinessTimeoutMs: 2000,
+    readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
   })
   return app
 }

@@ -27,7 +27,7 @@ type Payload = Readonly<Record<string, unknown>>
  *
  * @example
  * const decoded = decodeSlackRequest('commands', rawBody)
- * if (decoded.ok && decoded.request.kind === 'command') console.log(decoded.request.command)
+ * if (decoded.ok && decoded.request.kind === 'command') await runCommand(decoded.request.command, decoded.request.text)
  */
 export function decodeSlackRequest(source: SlackSource, body: Uint8Array): DecodeResult {
   if (source === 'events') {

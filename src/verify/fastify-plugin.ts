@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { useRawBodyParsers } from './fastify-raw-body.js'
 import { slackInputFromNode } from './node-request-input.js'
 import { parseVerifiedBody } from './parse-verified-body.js'
@@ -28,7 +28,7 @@ const EMPTY = Buffer.alloc(0)
  *   slack.post('/slack/commands', async (request) => ({ text: 'ok' }))
  * })
  */
-export const slackVerification: FastifyPluginCallback<SlackVerifierOptions> = (instance, options, done) => {
+export const slackVerification: FastifyPluginAsync<SlackVerifierOptions> = async (instance, options) => {
   const resolved = resolveVerifierOptions(options)
   useRawBodyParsers(instance, ['application/json', 'application/x-www-form-urlencoded'], resolved.bodyLimit)
   instance.decorateRequest('slackRawBody', null)
@@ -43,7 +43,6 @@ export const slackVerification: FastifyPluginCallback<SlackVerifierOptions> = (i
     request.slackVerification = result
     request.body = parsed.value
   })
-  done()
 }
 
 // Apply to the registering context rather than a child (what the fastify-plugin package does).

@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli, startGateway, type RunningGateway } from '../helpers/cli.js'
+import { OTHER_SECRET, SECRET } from '../helpers/signing.js'
+
+const vector = (JSON.parse(readFileSync(new URL('../vectors/slack-signature.json', import.meta.url), 'utf8')) as {
+  cases: Array<{ signingSecret: string; timestamp: string; body: string; signature: string }>
+}).cases[0]!
+
+const running: RunningGateway[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((g) => g.stop('SIGKILL')))
+})
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'slackgate-cli-'))
+}
+
+describe('slackgate sign and verify', () => {
+  it('sign --format http | verify --request - round-trips', () => {
+    const env = { SLACK_SIGNING_SECRET: SECRET }
+    const signed = runCli(['sign', '--command', '/deploy', '--text', 'prod', '--format', 'http'], { env })
+    expect(signed.status).toBe(0)
+    expect(signed.stdout).toMatch(/^POST \/slack\/commands HTTP\/1\.1\r\n/)
+    const verified = runCli(['verify', '--request', '-'], { env, input: signed.stdout })
+    expect(verified.status).toBe(0)
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, secretIndex: 0 })
+  })
+
+  it('verify rejects with the reason and exit 1 when signed with another secret', () => {
+    const signed = runCli(['sign', '--event', 'app_mention', '--format', 'http'], { env: { SLACK_SIGNING_SECRET: OTHER_SECRET } })
+    const verified = runCli(['verify', '--request', '-'], { env: { SLACK_SIGNING_SECRET: SECRET }, input: signed.stdout })
+    expect(verified.status).toBe(1)
+    expect(JSON.parse(verified.stdout)).toEqual({ ok: false, reason: 'signature_mismatch' })
+  })
+
+  it('verify checks the documented vector with the clock pinned, and calls it stale without', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'body'), vector.body)
+    const args = ['verify', '--body', join(dir, 'body'), '--timestamp', vector.timestamp, '--signature', vector.signature, '--secret', 'env:VECTOR_SECRET']
+    const env = { VECTOR_SECRET: vector.signingSecret }
+    const pinned = runCli([...args, '--now', vector.timestamp], { env })
+    expect(pinned.status).toBe(0)
+    expect(JSON.parse(pinned.stdout)).toEqual({ ok: true, secretIndex: 0, timestamp: Number(vector.timestamp) })
+    const real = runCli(args, { env })
+    expect(real.status).toBe(1)
+    expect(JSON.parse(real.stdout)).toEqual({ ok: false, reason: 'stale_timestamp' })
+  })
+
+  it('verify tries every --secret, as the gateway does during rotation', () => {
+    const signed = runCli(['sign', '--interaction', 'block_actions', '--format', 'http'], { env: { SLACK_SIGNING_SECRET: OTHER_SECRET } })
+    const verified = runCli(['verify', '--request', '-', '--secret', 'env:NEW', 'env:OLD'], { env: { NEW: SECRET, OLD: OTHER_SECRET }, input: signed.stdout })
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, secretIndex: 1 })
+  })
+
+  it('sign --format json and --timestamp', () => {
+    const out = runCli(['sign', '--url-verification', '--format', 'json', '--timestamp', '1700000000', '--url', 'https://gw.example'], {
+      env: { SLACK_SIGNING_SECRET: SECRET },
+    })
+    const req = JSON.parse(out.stdout) as { url: string; headers: Record<string, string>; body: string }
+    expect(req.url).toBe('https://gw.example/slack/events')
+    expect(req.headers['X-Slack-Request-Timestamp']).toBe('1700000000')
+    expect(JSON.parse(req.body)).toMatchObject({ type: 'url_verification' })
+  })
+
+  it('sign --body signs a file as is', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'event.json'), '{"type":"event_callback"}')
+    const out = runCli(['sign', '--body', join(dir, 'event.json'), '--format', 'http'], { env: { SLACK_SIGNING_SECRET: SECRET } })
+    expect(out.stdout).toMatch(/^POST \/slack\/events /)
+    expect(out.stdout.endsWith('\r\n\r\n{"type":"event_callback"}')).toBe(true)
+  })
+
+  it.each([
+    [['sign', '--command', '/a', '--event', 'x'], /exactly one/],
+    [['sign'], /exactly one/],
+    [['sign', '--command', 'nope'], /--command/],
+    [['sign', '--command', '/a', '--timestamp', '1.5'], /--timestamp/],
+    [['sign', '--command', '/a', '--secret', 'env:UNSET_VAR'], /UNSET_VAR is not set/],
+    [['verify'], /--request/],
+    [['verify', '--request', '/nonexistent'], /ENOENT/],
+  ])('usage errors exit 2 with one clear line: %j', (args, message) => {
+    const r = runCli(args, { env: { SLACK_SIGNING_SECRET: SECRET }, cwd: tempDir() })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(message)
+  })
+
+  it('sign without any secret says how to get one', () => {
+    const r = runCli(['sign', '--command', '/a'], { cwd: tempDir() })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/SLACK_SIGNING_SECRET/)
+  })
+})
+
+describe('slackgate start', () => {
+  it('refuses to start without a signing secret', () => {
+    const r = runCli(['start'], { cwd: tempDir() })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('slack.signingSecrets')
+  })
+
+  it.each(['', '   '])('refuses to start with an empty secret (%j)', (value) => {
+    const r = runCli(['start'], { cwd: tempDir(), env: { SLACK_SIGNING_SECRET: value } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('SLACK_SIGNING_SECRET is empty')
+  })
+
+  it('names the offending key of a bad config file', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'c.yaml'), 'server:\n  bodyLimitBytes: lots\n')
+    const r = runCli(['start', '--config', join(dir, 'c.yaml')], { cwd: dir, env: { SLACK_SIGNING_SECRET: SECRET } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('server.bodyLimitBytes')
+  })
+
+  it('serves with only SLACK_SIGNING_SECRET set, accepts a signed request, rejects a forged one, and stops on SIGTERM', async () => {
+    const gw = await startGateway('start', { cwd: tempDir(), env: { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1' } })
+    running.push(gw)
+    const req = JSON.parse(runCli(['sign', '--command', '/deploy', '--format', 'json', '--url', gw.url], { env: { SLACK_SIGNING_SECRET: SECRET } }).stdout)
+    const ok = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body })
+    expect(ok.status).toBe(200)
+    const forged = await fetch(req.url, { method: 'POST', headers: req.headers, body: `${req.body}x` })
+    expect(forged.status).toBe(401)
+    expect(await forged.json()).toEqual({ error: 'signature_mismatch' })
+    expect(await gw.stop('SIGTERM')).toBe(0)
+    expect(gw.output()).not.toContain(SECRET)
+  })
+})
+
+describe('slackgate dev (the README quickstart)', () => {
+  it('generates a secret into the data directory, and sign | sh gets 200 while a forged curl gets 401', async () => {
+    const dir = tempDir()
+    const gw = await startGateway('dev', { cwd: dir })
+    running.push(gw)
+    expect(gw.url).toMatch(/^http:\/\/127\.0\.0\.1:/)
+    const secretFile = join(dir, 'data', 'dev-signing-secret')
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600)
+
+    const curl = runCli(['sign', '--command', '/hello', '--url', gw.url], { cwd: dir })
+    expect(curl.status).toBe(0)
+    expect(curl.stdout).toMatch(/^curl /)
+    const sent = execFileSync('sh', ['-c', curl.stdout], { encoding: 'utf8' })
+    expect(sent).toMatch(/^HTTP\/1\.1 200/)
+
+    const forged = execFileSync(
+      'sh',
+      ['-c', `curl -sS -i -X POST ${gw.url}/slack/commands -H "X-Slack-Request-Timestamp: $(date +%s)" -H "X-Slack-Signature: v0=${'0'.repeat(64)}" -d 'command=/hello'`],
+      { encoding: 'utf8' },
+    )
+    expect(forged).toMatch(/^HTTP\/1\.1 401/)
+    expect(forged).toContain('{"error":"signature_mismatch"}')
+
+    // A restart reuses the generated secret rather than replacing it.
+    await gw.stop('SIGTERM')
+    const before = readFileSync(secretFile, 'utf8')
+    const again = await startGateway('dev', { cwd: dir })
+    running.push(again)
+    expect(readFileSync(secretFile, 'utf8')).toBe(before)
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { testApp } from '../helpers/app.js'
+import { NOW } from '../helpers/signing.js'
+
+describe('health', () => {
+  it('/healthz reports status, version and the server clock in epoch seconds', async () => {
+    const t = await testApp()
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ status: 'ok', time: NOW, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
+    expect(res.headers['cache-control']).toBe('no-store')
+    await t.app.close()
+  })
+
+  it('/readyz is ready when every dependency answers', async () => {
+    const t = await testApp({ readiness: [{ name: 'store', check: async () => {} }] })
+    const res = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ ready: true, checks: { store: 'ok' } })
+    await t.app.close()
+  })
+
+  it('/readyz is 503 when a dependency fails or does not answer in time', async () => {
+    const t = await testApp({
+      readiness: [
+        { name: 'up', check: async () => {} },
+        { name: 'down', check: async () => Promise.reject(new Error('ECONNREFUSED')) },
+        {
+          name: 'hung',
+          check: (signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+        },
+      ],
+    })
+    const res = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toEqual({ ready: false, checks: { up: 'ok', down: 'failed', hung: 'timeout' } })
+    expect(res.body).not.toContain('ECONNREFUSED')
+    await t.app.close()
+  })
+})

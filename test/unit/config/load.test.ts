@@ -1,0 +1,206 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/config/errors.js'
+import { loadConfig } from '../../../src/config/load.js'
+import { createSigningSecret } from '../../../src/verify/signing-secret.js'
+import { signSlackRequest, verifySlackSignature } from '../../../src/verify/slack-signature.js'
+import { NOW, OTHER_SECRET, SECRET } from '../../helpers/signing.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slackgate-config-'))
+})
+
+function writeConfig(yaml: string): string {
+  const file = join(dir, 'slackgate.yaml')
+  writeFileSync(file, yaml)
+  return file
+}
+
+function problemsOf(fn: () => unknown, code?: ConfigError['code']): Array<{ key: string; message: string }> {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    if (code !== undefined) expect((err as ConfigError).code).toBe(code)
+    return [...(err as ConfigError).problems]
+  }
+  throw new Error('expected a ConfigError')
+}
+
+/** Whether the loaded secrets verify a request signed with `value`. */
+function verifies(secrets: Parameters<typeof verifySlackSignature>[1]['secrets'], value: string, now = NOW): boolean {
+  const body = 'x=1'
+  const signature = signSlackRequest(createSigningSecret(value), now, body)
+  return verifySlackSignature({ body: Buffer.from(body), timestamp: String(now), signature }, { secrets, now }).ok
+}
+
+describe('loadConfig', () => {
+  it('serves on defaults with only SLACK_SIGNING_SECRET set', () => {
+    const config = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET }, cwd: dir, now: NOW })
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimitBytes: 1024 * 1024, requestTimeoutMs: 10_000 })
+    expect(config.dataDir).toBe(join(dir, 'data'))
+    expect(config.slack.timestampToleranceSeconds).toBe(300)
+    expect(config.slack.signingSecrets).toHaveLength(1)
+    expect(verifies(config.slack.signingSecrets, SECRET)).toBe(true)
+  })
+
+  it('takes PORT, HOST, SLACKGATE_DATA_DIR and LOG_LEVEL from the environment', () => {
+    const config = loadConfig({
+      env: { SLACK_SIGNING_SECRET: SECRET, PORT: '8080', HOST: '127.0.0.1', SLACKGATE_DATA_DIR: '/var/lib/sg', LOG_LEVEL: 'warn' },
+      cwd: dir,
+      now: NOW,
+    })
+    expect(config.server.port).toBe(8080)
+    expect(config.server.host).toBe('127.0.0.1')
+    expect(config.dataDir).toBe('/var/lib/sg')
+    expect(config.log.level).toBe('warn')
+  })
+
+  it('adds SLACK_SIGNING_SECRET_PREVIOUS for rotation, with its notAfter', () => {
+    const config = loadConfig({
+      env: { SLACK_SIGNING_SECRET: SECRET, SLACK_SIGNING_SECRET_PREVIOUS: OTHER_SECRET, SLACK_SIGNING_SECRET_PREVIOUS_NOT_AFTER: '2027-01-15T00:00:00Z' },
+      cwd: dir,
+      now: NOW,
+    })
+    expect(config.slack.signingSecrets).toHaveLength(2)
+    expect(config.slack.signingSecrets[1]?.notAfter).toBe(Date.parse('2027-01-15T00:00:00Z') / 1000)
+    expect(verifies(config.slack.signingSecrets, OTHER_SECRET, Date.parse('2027-01-14T00:00:00Z') / 1000)).toBe(true)
+    expect(verifies(config.slack.signingSecrets, OTHER_SECRET, Date.parse('2027-01-16T00:00:00Z') / 1000)).toBe(false)
+  })
+
+  it('reads a YAML file with env: and file: references (relative to the file)', () => {
+    writeFileSync(join(dir, 'old-secret'), `${OTHER_SECRET}\n`)
+    const file = writeConfig(`
+server:
+  port: 4000
+  bodyLimitBytes: 65536
+slack:
+  timestampToleranceSeconds: 120
+  signingSecrets:
+    - ref: env:MY_SECRET
+    - ref: file:old-secret
+      notAfter: "2030-01-01T00:00:00Z"
+`)
+    const config = loadConfig({ file, env: { MY_SECRET: SECRET }, cwd: '/', now: NOW })
+    expect(config.file).toBe(file)
+    expect(config.server.port).toBe(4000)
+    expect(config.server.bodyLimitBytes).toBe(65536)
+    expect(config.slack.timestampToleranceSeconds).toBe(120)
+    expect(verifies(config.slack.signingSecrets, SECRET)).toBe(true)
+    expect(verifies(config.slack.signingSecrets, OTHER_SECRET)).toBe(true)
+  })
+
+  it('reads the file named by SLACKGATE_CONFIG', () => {
+    const file = writeConfig('server:\n  port: 4100\n')
+    expect(loadConfig({ env: { SLACKGATE_CONFIG: file, SLACK_SIGNING_SECRET: SECRET }, now: NOW }).server.port).toBe(4100)
+  })
+
+  it('secrets listed in the file take the place of SLACK_SIGNING_SECRET', () => {
+    const file = writeConfig('slack:\n  signingSecrets:\n    - ref: env:MY_SECRET\n')
+    const config = loadConfig({ file, env: { MY_SECRET: SECRET, SLACK_SIGNING_SECRET: OTHER_SECRET }, now: NOW })
+    expect(config.slack.signingSecrets).toHaveLength(1)
+    expect(verifies(config.slack.signingSecrets, OTHER_SECRET)).toBe(false)
+  })
+
+  it('refuses a literal secret in the file, naming the key and never echoing the value', () => {
+    const file = writeConfig(`slack:\n  signingSecrets:\n    - ref: ${SECRET}\n`)
+    let message = ''
+    const problems = problemsOf(() => {
+      try {
+        loadConfig({ file, env: {}, now: NOW })
+      } catch (err) {
+        message = (err as Error).message
+        throw err
+      }
+    })
+    expect(problems[0]?.key).toBe('slack.signingSecrets[0].ref')
+    expect(message).not.toContain(SECRET)
+  })
+
+  it('a missing secret is a startup error', () => {
+    const problems = problemsOf(() => loadConfig({ env: {}, cwd: dir, now: NOW }), 'unresolved_secret')
+    expect(problems).toEqual([expect.objectContaining({ key: 'slack.signingSecrets' })])
+  })
+
+  it.each([
+    ['empty', ''],
+    ['whitespace only', '   '],
+  ])('an %s secret is a startup error', (_name, value) => {
+    const problems = problemsOf(() => loadConfig({ env: { SLACK_SIGNING_SECRET: value }, cwd: dir, now: NOW }))
+    expect(problems[0]).toMatchObject({ key: 'slack.signingSecrets[0].ref', message: expect.stringContaining('SLACK_SIGNING_SECRET is empty') })
+  })
+
+  it('a secret with surrounding whitespace is refused rather than silently used', () => {
+    const problems = problemsOf(() => loadConfig({ env: { SLACK_SIGNING_SECRET: ` ${SECRET}` }, cwd: dir, now: NOW }))
+    expect(problems[0]?.message).toContain('whitespace')
+    expect(JSON.stringify(problems)).not.toContain(SECRET)
+  })
+
+  it('names the unset environment variable and the unreadable file', () => {
+    const file = writeConfig('slack:\n  signingSecrets:\n    - ref: env:NOPE\n    - ref: file:missing\n')
+    const problems = problemsOf(() => loadConfig({ file, env: {}, now: NOW }))
+    expect(problems).toEqual([
+      { key: 'slack.signingSecrets[0].ref', message: 'environment variable NOPE is not set' },
+      { key: 'slack.signingSecrets[1].ref', message: expect.stringContaining('ENOENT') },
+    ])
+  })
+
+  it('refuses a configuration whose secrets have all expired', () => {
+    const file = writeConfig('slack:\n  signingSecrets:\n    - ref: env:S\n      notAfter: "2020-01-01T00:00:00Z"\n')
+    expect(problemsOf(() => loadConfig({ file, env: { S: SECRET }, now: NOW }))[0]?.key).toBe('slack.signingSecrets')
+  })
+
+  it.each([
+    ['a misspelt key', 'server:\n  prot: 80\n', 'server', 'prot'],
+    ['an unknown section', 'slak: {}\n', 'config', 'slak'],
+    ['a bad port', 'server:\n  port: 70000\n', 'server.port', ''],
+    ['a string for a number', 'server:\n  port: "80"\n', 'server.port', ''],
+    ['a body limit below 1 KiB', 'server:\n  bodyLimitBytes: 10\n', 'server.bodyLimitBytes', ''],
+    ['a zero window', 'slack:\n  timestampToleranceSeconds: 0\n', 'slack.timestampToleranceSeconds', ''],
+    ['a bad notAfter', 'slack:\n  signingSecrets:\n    - ref: env:S\n      notAfter: soon\n', 'slack.signingSecrets[0].notAfter', ''],
+    ['a bad log level', 'log:\n  level: loud\n', 'log.level', ''],
+    ['a section that is not a mapping', 'server: 8080\n', 'server', ''],
+  ])('names the offending key: %s', (_name, yaml, key, mention) => {
+    const file = writeConfig(yaml)
+    const problems = problemsOf(() => loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, S: SECRET }, now: NOW }), 'invalid_config')
+    expect(problems[0]?.key).toBe(key)
+    expect(problems[0]?.message).toContain(mention)
+  })
+
+  it('names PORT when the environment holds a bad port', () => {
+    expect(problemsOf(() => loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET, PORT: 'eighty' }, cwd: dir, now: NOW }))[0]?.key).toBe('PORT')
+  })
+
+  it('reports invalid YAML with its line, and a duplicate key', () => {
+    expect(problemsOf(() => loadConfig({ file: writeConfig('server:\n  port: [\n'), env: {}, now: NOW }))[0]?.message).toMatch(
+      /not valid YAML at line \d/,
+    )
+    expect(problemsOf(() => loadConfig({ file: writeConfig('server:\n  port: 1\n  port: 2\n'), env: {}, now: NOW }))[0]?.key).toBe(
+      'config',
+    )
+  })
+
+  it('reports a missing config file', () => {
+    expect(problemsOf(() => loadConfig({ file: join(dir, 'none.yaml'), env: {}, now: NOW }))[0]?.message).toContain('ENOENT')
+  })
+
+  it('uses the fallback secret only when nothing else configures one (development mode)', () => {
+    writeFileSync(join(dir, 'dev'), SECRET)
+    let askedWith: string | undefined
+    const fallbackSecretRef = (dataDir: string) => {
+      askedWith = dataDir
+      return `file:${join(dir, 'dev')}`
+    }
+    const config = loadConfig({ env: {}, cwd: dir, now: NOW, fallbackSecretRef, defaultHost: '127.0.0.1' })
+    expect(askedWith).toBe(join(dir, 'data'))
+    expect(config.server.host).toBe('127.0.0.1')
+    expect(verifies(config.slack.signingSecrets, SECRET)).toBe(true)
+
+    askedWith = undefined
+    loadConfig({ env: { SLACK_SIGNING_SECRET: OTHER_SECRET }, cwd: dir, now: NOW, fallbackSecretRef })
+    expect(askedWith).toBeUndefined()
+  })
+})

@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { CONFIG_CODES } from '../../src/config/errors.js'
+import { HTTP_CODES } from '../../src/http/errors.js'
+import { DECODE_CODES } from '../../src/slack/errors.js'
+import { VERIFY_CODES } from '../../src/verify/errors.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const catalogue: Record<string, readonly string[]> = {
+  verify: VERIFY_CODES,
+  slack: DECODE_CODES,
+  http: HTTP_CODES,
+  config: CONFIG_CODES,
+}
+const all = Object.values(catalogue).flat()
+
+function testSources(dir: string): string {
+  return readdirSync(dir, { withFileTypes: true })
+    .map((e) => (e.isDirectory() ? testSources(join(dir, e.name)) : e.name.endsWith('.test.ts') && e.name !== 'error-codes.test.ts' ? readFileSync(join(dir, e.name), 'utf8') : ''))
+    .join('\n')
+}
+
+describe('reason codes', () => {
+  it('are unique across the whole gateway', () => {
+    expect(new Set(all).size).toBe(all.length)
+  })
+
+  it('are short snake_case', () => {
+    for (const code of all) expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/)
+  })
+
+  it.each(all)('%s is documented in the README', (code) => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    expect(readme).toContain(`\`${code}\``)
+  })
+
+  it.each(all)('%s is produced by a test', (code) => {
+    const tests = testSources(join(root, 'test'))
+    expect(tests).toMatch(new RegExp(`['"\`]${code}['"\`]|error":"${code}"`))
+  })
+})
