@@ -48,7 +48,7 @@ program
           `  Development signing secret ${generated.created ? 'generated in' : 'read from'} ${generated.path}`,
           '  (for a real Slack app, set SLACK_SIGNING_SECRET instead):',
           `    ${generated.value}`,
-          '  Send a signed test request:  npx slackgate sign --command /hello | sh',
+          '  Send a signed test request:  npx --no-install slackgate sign --command /hello | sh',
           '',
         ].join('\n') + '\n',
       )

@@ -53,7 +53,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(outcome?.reason !== undefined && { reason: outcome.reason }),
         ...(outcome?.kind !== undefined && { kind: outcome.kind }),
         ...(outcome?.detail !== undefined && { detail: outcome.detail }),
-        ...(typeof retryNum === 'string' && { slackRetryNum: retryNum }),
+        // Caller-controlled: logged only in the shape Slack sends (a small number).
+        ...(typeof retryNum === 'string' && /^[0-9]{1,3}$/.test(retryNum) && { slackRetryNum: Number(retryNum) }),
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
       'request',

@@ -117,6 +117,15 @@ describe.each(routes)('POST $url', ({ url, body, contentType, kind }) => {
     expect(t.requestLogs()[0]).toMatchObject({ reason: 'invalid_payload', detail: expect.any(String) })
   })
 
+  it('logs Slack\'s retry number, and only when it has Slack\'s shape', async () => {
+    const headers = slackHeaders(body, { contentType })
+    await post(url, body, { ...headers, 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' })
+    await post(url, body, { ...headers, 'x-slack-retry-num': '1\n{"forged":"line"}' })
+    const [first, second] = t.requestLogs()
+    expect(first).toMatchObject({ slackRetryNum: 2 })
+    expect(second).not.toHaveProperty('slackRetryNum')
+  })
+
   it('never logs the signature or the secret', async () => {
     const headers = slackHeaders(body, { contentType })
     await post(url, body, headers)
