@@ -1,0 +1,36 @@
+import type { DeliveryOutcome, Job, JobInfo, JobState, NewJob } from './job.js'
+
+export type EnqueueResult = 'enqueued' | 'duplicate'
+
+/** Delivers one attempt of a job. A thrown error counts as a retryable failure. */
+export type JobHandler = (job: Job) => Promise<DeliveryOutcome>
+
+export interface ConsumeOptions {
+  /** Deliveries in flight at once in this process. */
+  readonly concurrency: number
+  /** Called when the queue itself fails (not a delivery): the consumer keeps trying. */
+  readonly onError?: (err: unknown) => void
+}
+
+export interface JobConsumer {
+  /** Stops taking jobs and waits for the ones in flight. */
+  stop(): Promise<void>
+}
+
+/**
+ * The durable queue between the ack and the delivery. `enqueue` resolves only once the job
+ * is durably stored: only then is Slack's 200 sent. Consumers get each job until it is
+ * delivered, retry it with backoff up to its attempt limit, then keep it as a dead letter
+ * that an operator can list, retry or drop. A job whose consumer crashed is delivered again.
+ */
+export interface JobQueue {
+  enqueue(job: NewJob): Promise<EnqueueResult>
+  consume(handler: JobHandler, options: ConsumeOptions): JobConsumer
+  list(options?: { readonly state?: JobState; readonly limit?: number }): Promise<JobInfo[]>
+  /** Puts a dead job back in the queue with a fresh attempt count; false if there is none. */
+  retry(id: string): Promise<boolean>
+  /** Deletes a dead or waiting job; false if there is none. */
+  drop(id: string): Promise<boolean>
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DeliveryOutcome, Job, NewJob } from '../../src/dispatch/job.js'
+import type { JobConsumer, JobQueue } from '../../src/dispatch/job-queue.js'
+
+export interface JobQueueFixture {
+  readonly queue: JobQueue
+  cleanup?(): Promise<void>
+}
+
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  const id = randomUUID()
+  return {
+    id,
+    route: 'deploy',
+    idempotencyKey: `event:${id}`,
+    idempotencyTtlSeconds: 600,
+    maxAttempts: 3,
+    backoff: { baseDelayMs: 20, maxDelayMs: 40 },
+    payload: { kind: 'command', command: '/deploy', n: 1 },
+    ...overrides,
+  }
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** The JobQueue contract; every adapter's test calls it with a factory. */
+export function describeJobQueue(name: string, factory: () => Promise<JobQueueFixture>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip === true)(`JobQueue contract: ${name}`, () => {
+    const fixtures: JobQueueFixture[] = []
+    const consumers: JobConsumer[] = []
+    async function make(): Promise<JobQueue> {
+      const f = await factory()
+      fixtures.push(f)
+      return f.queue
+    }
+    function consume(queue: JobQueue, handler: (job: Job) => Promise<DeliveryOutcome>, concurrency = 4): JobConsumer {
+      const c = queue.consume(handler, { concurrency })
+      consumers.push(c)
+      return c
+    }
+    afterEach(async () => {
+      for (const c of consumers.splice(0)) await c.stop()
+      for (const f of fixtures.splice(0)) {
+        await f.queue.close()
+        await f.cleanup?.()
+      }
+    })
+
+    it('delivers an enqueued job once, with its payload, then forgets it', async () => {
+      const queue = await make()
+      const job = newJob()
+      expect(await queue.enqueue(job)).toBe('enqueued')
+      const seen: Job[] = []
+      consume(queue, async (j) => {
+        seen.push(j)
+        return { ok: true }
+      })
+      await waitFor(() => seen.length === 1)
+      expect(seen[0]).toMatchObject({ id: job.id, route: 'deploy', attempt: 1, maxAttempts: 3, payload: job.payload })
+      await waitFor(async () => (await queue.list()).length === 0)
+      await new Promise((r) => setTimeout(r, 100))
+      expect(seen).toHaveLength(1)
+    })
+
+    it('enqueues at most one job per idempotency key', async () => {
+      const queue = await make()
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'event:Ev1' }))).toBe('enqueued')
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'event:Ev1' }))).toBe('duplicate')
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'event:Ev2' }))).toBe('enqueued')
+      expect(await queue.list({ state: 'queued' })).toHaveLength(2)
+    })
+
+    it('of 50 concurrent enqueues with one idempotency key, exactly one is enqueued', async () => {
+      const queue = await make()
+      const results = await Promise.all(Array.from({ length: 50 }, () => queue.enqueue(newJob({ idempotencyKey: 'event:same' }))))
+      expect(results.filter((r) => r === 'enqueued')).toHaveLength(1)
+      expect(await queue.list()).toHaveLength(1)
+    })
+
+    it('keeps an idempotency key for its TTL, even after the job was delivered', async () => {
+      const queue = await make()
+      let delivered = 0
+      consume(queue, async () => {
+        delivered++
+        return { ok: true }
+      })
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'k', idempotencyTtlSeconds: 1 }))).toBe('enqueued')
+      await waitFor(() => delivered === 1)
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'k', idempotencyTtlSeconds: 1 }))).toBe('duplicate')
+      await new Promise((r) => setTimeout(r, 1300))
+      expect(await queue.enqueue(newJob({ idempotencyKey: 'k', idempotencyTtlSeconds: 1 }))).toBe('enqueued')
+    })
+
+    it('retries a failed delivery with backoff, then succeeds', async () => {
+      const queue = await make()
+      const attempts: Array<{ attempt: number; at: number }> = []
+      consume(queue, async (j) => {
+        attempts.push({ attempt: j.attempt, at: Date.now() })
+        return j.attempt < 3 ? { ok: false, permanent: false, error: 'HTTP 503' } : { ok: true }
+      })
+      await queue.enqueue(newJob({ backoff: { baseDelayMs: 100, maxDelayMs: 1000 } }))
+      await waitFor(() => attempts.length === 3)
+      expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3])
+      // Equal jitter: the first retry waits at least half of 100 ms, the second half of 200 ms.
+      expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(45)
+      expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(95)
+      await waitFor(async () => (await queue.list()).length === 0)
+    })
+
+    it('treats a thrown error as a retryable failure', async () => {
+      const queue = await make()
+      const attempts: number[] = []
+      consume(queue, async (j) => {
+        attempts.push(j.attempt)
+        if (j.attempt === 1) throw new Error('socket hang up')
+        return { ok: true }
+      })
+      await queue.enqueue(newJob())
+      await waitFor(() => attempts.length === 2)
+      expect(attempts).toEqual([1, 2])
+    })
+
+    it('keeps a job that used up its attempts as a dead letter; retry delivers it again; drop removes it', async () => {
+      const queue = await make()
+      let succeed = false
+      const attempts: number[] = []
+      consume(queue, async (j) => {
+        attempts.push(j.attempt)
+        return succeed ? { ok: true } : { ok: false, permanent: false, error: 'HTTP 500 from service' }
+      })
+      const job = newJob({ maxAttempts: 2 })
+      await queue.enqueue(job)
+      await waitFor(async () => (await queue.list({ state: 'dead' })).length === 1)
+      expect(attempts).toEqual([1, 2])
+      const [dead] = await queue.list({ state: 'dead' })
+      expect(dead).toMatchObject({ id: job.id, route: 'deploy', state: 'dead', attempts: 2, maxAttempts: 2, lastError: 'HTTP 500 from service' })
+
+      succeed = true
+      expect(await queue.retry(job.id)).toBe(true)
+      await waitFor(() => attempts.length === 3)
+      expect(attempts[2]).toBe(1)
+      await waitFor(async () => (await queue.list()).length === 0)
+
+      const other = newJob({ maxAttempts: 1 })
+      succeed = false
+      await queue.enqueue(other)
+      await waitFor(async () => (await queue.list({ state: 'dead' })).length === 1)
+      expect(await queue.drop(other.id)).toBe(true)
+      expect(await queue.list()).toHaveLength(0)
+    })
+
+    it('sends a permanent failure straight to the dead letters', async () => {
+      const queue = await make()
+      const attempts: number[] = []
+      consume(queue, async (j) => {
+        attempts.push(j.attempt)
+        return { ok: false, permanent: true, error: 'HTTP 400' }
+      })
+      await queue.enqueue(newJob({ maxAttempts: 5 }))
+      await waitFor(async () => (await queue.list({ state: 'dead' })).length === 1)
+      expect(attempts).toEqual([1])
+    })
+
+    it('answers false to retry and drop of an unknown job', async () => {
+      const queue = await make()
+      expect(await queue.retry('nope')).toBe(false)
+      expect(await queue.drop('nope')).toBe(false)
+    })
+
+    it('never has more deliveries in flight than its concurrency', async () => {
+      const queue = await make()
+      let inFlight = 0
+      let peak = 0
+      let done = 0
+      consume(
+        queue,
+        async () => {
+          peak = Math.max(peak, ++inFlight)
+          await new Promise((r) => setTimeout(r, 30))
+          inFlight--
+          done++
+          return { ok: true }
+        },
+        2,
+      )
+      for (let i = 0; i < 8; i++) await queue.enqueue(newJob())
+      await waitFor(() => done === 8)
+      expect(peak).toBe(2)
+    })
+
+    it('stop waits for the deliveries in flight', async () => {
+      const queue = await make()
+      let finished = false
+      let started = false
+      const consumer = consume(queue, async () => {
+        started = true
+        await new Promise((r) => setTimeout(r, 100))
+        finished = true
+        return { ok: true }
+      })
+      await queue.enqueue(newJob())
+      await waitFor(() => started)
+      await consumer.stop()
+      expect(finished).toBe(true)
+    })
+
+    it('answers ping', async () => {
+      const queue = await make()
+      await expect(queue.ping()).resolves.toBeUndefined()
+    })
+  })
+}

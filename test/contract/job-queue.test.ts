@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createSqliteJobQueue } from '../../src/dispatch/job-queue.sqlite.js'
+import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
+import { describeJobQueue, newJob, waitFor } from './job-queue.contract.js'
+
+function tempDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'slackgate-queue-')), 'sg.db')
+}
+
+describeJobQueue('sqlite', async () => {
+  const db = openSqliteDatabase(tempDb())
+  return { queue: createSqliteJobQueue(db, { pollIntervalMs: 20 }), cleanup: async () => db.close() }
+})
+
+describe('sqlite JobQueue', () => {
+  it('an enqueued job is on disk once enqueue resolves', async () => {
+    const file = tempDb()
+    const db = openSqliteDatabase(file)
+    const job = newJob()
+    await createSqliteJobQueue(db).enqueue(job)
+    // A second connection, as another process would see the file.
+    const reader = openSqliteDatabase(file)
+    expect(await createSqliteJobQueue(reader).list()).toEqual([expect.objectContaining({ id: job.id, state: 'queued' })])
+    reader.close()
+    db.close()
+  })
+
+  it('delivers again, after a restart, a job that was being delivered when the process died', async () => {
+    const file = tempDb()
+    const db = openSqliteDatabase(file)
+    const queue = createSqliteJobQueue(db, { pollIntervalMs: 20 })
+    const job = newJob()
+    await queue.enqueue(job)
+    let started = false
+    queue.consume(
+      async () => {
+        started = true
+        return new Promise(() => undefined) // never settles: the process "dies" mid-delivery
+      },
+      { concurrency: 1 },
+    )
+    await waitFor(() => started)
+    db.close()
+
+    const reopened = openSqliteDatabase(file)
+    const again = createSqliteJobQueue(reopened, { pollIntervalMs: 20 })
+    expect(await again.list({ state: 'active' })).toHaveLength(1)
+    const seen: number[] = []
+    const consumer = again.consume(
+      async (j) => {
+        seen.push(j.attempt)
+        return { ok: true }
+      },
+      { concurrency: 1 },
+    )
+    await waitFor(() => seen.length === 1)
+    expect(seen).toEqual([2])
+    await consumer.stop()
+    reopened.close()
+  })
+
+  it('rejects enqueue once its database is closed (the gateway then answers 503)', async () => {
+    const db = openSqliteDatabase(':memory:')
+    const queue = createSqliteJobQueue(db)
+    db.close()
+    await expect(queue.enqueue(newJob())).rejects.toThrow()
+  })
+})
