@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml'
 import type { z } from 'zod'
 import { createSigningSecret, type SigningSecret } from '../verify/signing-secret.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
-import { configSchema, type ConfigFile } from './schema.js'
+import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import { resolveSecretRef } from './secret-ref.js'
 
 /** The validated configuration with secrets resolved. Holds no secret in printable form. */
@@ -17,9 +17,22 @@ export interface GatewayConfig {
     readonly timestampToleranceSeconds: number
   }
   readonly log: ConfigFile['log']
+  readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
+  readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
+  /** Routes in config order; handler paths are absolute. */
+  readonly routes: readonly RouteConfig[]
   /** The config file that was read, if any. */
   readonly file?: string
 }
+
+/** Where a port's adapter keeps its state. */
+export type StoreLocation =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'redis'; readonly url: string }
+
+/** The embedded database file inside the data directory. */
+export const EMBEDDED_DATABASE = 'slackgate.db'
 
 export interface LoadConfigOptions {
   /** YAML file to read; otherwise `SLACKGATE_CONFIG`; otherwise none (built-in defaults). */
@@ -68,6 +81,9 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     dataDir,
     slack: { signingSecrets, timestampToleranceSeconds: config.slack.timestampToleranceSeconds },
     log: config.log,
+    replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
+    queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
+    routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     ...(file !== undefined && { file }),
   }
 }
@@ -114,6 +130,10 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, options:
   if (dataDir !== undefined) out.dataDir = dataDir
   const level = nonEmpty(env.LOG_LEVEL)
   if (level !== undefined) log.level = level
+  const replayStore = nonEmpty(env.SLACKGATE_REPLAY_STORE)
+  if (replayStore !== undefined) section(out, 'replay').store = replayStore
+  const queueStore = nonEmpty(env.SLACKGATE_QUEUE_STORE)
+  if (queueStore !== undefined) section(out, 'queue').store = queueStore
 
   if (slack.signingSecrets === undefined) {
     const refs: Array<{ ref: string; notAfter?: string }> = []
@@ -156,6 +176,13 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
     ])
   }
   return secrets
+}
+
+function storeLocation(url: string, dataDir: string, baseDir: string): StoreLocation {
+  if (url === 'memory') return { kind: 'memory' }
+  if (url === 'sqlite') return { kind: 'sqlite', path: resolve(dataDir, EMBEDDED_DATABASE) }
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: resolve(baseDir, url.slice('sqlite:'.length)) }
+  return { kind: 'redis', url }
 }
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {

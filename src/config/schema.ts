@@ -13,6 +13,56 @@ const signingSecretSchema = z.strictObject({
   notAfter: z.iso.datetime({ offset: true }).optional(),
 })
 
+/** Which request a route takes: exactly one key. */
+const matchSchema = z
+  .strictObject({
+    /** Events API event type, e.g. `app_mention`. */
+    event: z.string().min(1).max(255).optional(),
+    /** Slash command, e.g. `/deploy`. */
+    command: z.string().regex(/^\/[^\s]{1,80}$/, 'must look like /deploy').optional(),
+    /** Block action `action_id`. */
+    action: z.string().min(1).max(255).optional(),
+    /** Modal `callback_id` (view_submission and view_closed). */
+    view: z.string().min(1).max(255).optional(),
+    /** Global or message shortcut `callback_id`. */
+    shortcut: z.string().min(1).max(255).optional(),
+  })
+  .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, {
+    message: 'name exactly one of event, command, action, view, shortcut',
+  })
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+
+const routeSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)'),
+    match: matchSchema,
+    /** An SDK handler module (TypeScript or JavaScript), relative to the config file. */
+    handler: z.string().min(1).optional(),
+    /** An internal service that receives the request as JSON. */
+    forward: z
+      .strictObject({
+        url: httpUrl,
+        timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+      })
+      .optional(),
+    retry: z
+      .strictObject({
+        maxAttempts: z.number().int().min(1).max(100).default(5),
+        baseDelayMs: z.number().int().min(10).max(3_600_000).default(1000),
+        maxDelayMs: z.number().int().min(10).max(86_400_000).default(300_000),
+      })
+      .prefault({}),
+  })
+  .refine((r) => (r.handler === undefined) !== (r.forward === undefined), {
+    message: 'give exactly one target: handler or forward',
+  })
+
+export type RouteConfig = z.output<typeof routeSchema>
+
+/** `sqlite` (the embedded database), `sqlite:PATH`, `memory` (nonces only) or `redis://…`. */
+const storeUrl = z.string().regex(/^(sqlite(:.+)?|memory|rediss?:\/\/.+)$/, 'must be sqlite, sqlite:PATH, memory or redis://host:port')
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** The config file's shape; every object is strict, so a misspelt key is an error, not ignored. */
@@ -34,7 +84,42 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  replay: z
+    .strictObject({
+      store: storeUrl.default('sqlite'),
+      /** How long a claimed key is remembered; at least twice the timestamp window. */
+      ttlSeconds: z.number().int().min(2).max(7 * 86_400).default(600),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      store: storeUrl.refine((u) => u !== 'memory', 'a queue must be durable: sqlite or redis').default('sqlite'),
+      /** Deliveries in flight at once in each gateway process. */
+      concurrency: z.number().int().min(1).max(1000).default(8),
+    })
+    .prefault({}),
+  routes: z.array(routeSchema).max(100_000).default([]),
 })
+  .superRefine((c, ctx) => {
+    // A replay must be remembered for as long as its timestamp can still pass the window
+    // check (in both directions): shorter, and a captured request could be replayed.
+    if (c.replay.ttlSeconds < 2 * c.slack.timestampToleranceSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replay', 'ttlSeconds'],
+        message: `must be at least twice slack.timestampToleranceSeconds (${2 * c.slack.timestampToleranceSeconds})`,
+      })
+    }
+    const names = new Set<string>()
+    const matches = new Set<string>()
+    c.routes.forEach((r, i) => {
+      if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name ${r.name}` })
+      names.add(r.name)
+      const key = JSON.stringify(r.match)
+      if (matches.has(key)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'match'], message: 'another route already matches this' })
+      matches.add(key)
+    })
+  })
 
 export type ConfigInput = z.input<typeof configSchema>
 export type ConfigFile = z.output<typeof configSchema>

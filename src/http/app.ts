@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
+import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
 import { healthRoutes } from './health-routes.js'
@@ -13,6 +14,8 @@ import { VERSION } from './version.js'
 export interface AppOptions {
   readonly config: GatewayConfig
   readonly logger: FastifyBaseLogger
+  /** Dedupe, route and enqueue a verified request (see dispatch/admit.ts). */
+  readonly admit: (input: AdmitInput) => Promise<Admission>
   /** Epoch seconds; injectable so tests can pin the clock. */
   readonly clock?: () => number
   readonly readiness?: readonly ReadinessCheck[]
@@ -53,6 +56,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(outcome?.reason !== undefined && { reason: outcome.reason }),
         ...(outcome?.kind !== undefined && { kind: outcome.kind }),
         ...(outcome?.detail !== undefined && { detail: outcome.detail }),
+        ...(outcome?.route !== undefined && { slackRoute: outcome.route }),
+        ...(outcome?.jobId !== undefined && { jobId: outcome.jobId }),
         // Caller-controlled: logged only in the shape Slack sends (a small number).
         ...(typeof retryNum === 'string' && /^[0-9]{1,3}$/.test(retryNum) && { slackRetryNum: Number(retryNum) }),
         ms: Math.round(reply.elapsedTime * 100) / 100,
@@ -79,7 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     now: clock(),
     toleranceSeconds: config.slack.timestampToleranceSeconds,
   })
-  await app.register(slackRoutes, { bodyLimit: config.server.bodyLimitBytes, verifyOptions })
+  await app.register(slackRoutes, { bodyLimit: config.server.bodyLimitBytes, verifyOptions, admit: options.admit })
   await app.register(healthRoutes, {
     clock,
     version: VERSION,

@@ -3,11 +3,14 @@
  * `verdict` says which way it went, `reason` the stable code for a refusal.
  */
 export interface RequestOutcome {
-  readonly verdict: 'accepted' | 'rejected' | 'handshake' | 'ssl_check'
+  readonly verdict: 'accepted' | 'duplicate' | 'unrouted' | 'rejected' | 'handshake' | 'ssl_check'
   readonly reason?: string
   /** The decoded Slack request kind, once known (never anything from an unverified body). */
   readonly kind?: string
   readonly detail?: string
+  /** The route that matched, and the job it became. */
+  readonly route?: string
+  readonly jobId?: string
 }
 
 declare module 'fastify' {

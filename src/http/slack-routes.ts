@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { StoreUnavailableError, type Admission, type AdmitInput } from '../dispatch/admit.js'
+import { nonceKeys } from '../replay/nonce-keys.js'
 import { decodeSlackRequest } from '../slack/decode.js'
 import type { SlackSource } from '../slack/slack-request.js'
 import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
@@ -9,6 +11,7 @@ import type { RequestOutcome } from './outcome.js'
 export interface SlackRoutesOptions {
   readonly bodyLimit: number
   readonly verifyOptions: () => SlackVerifyOptions
+  readonly admit: (input: AdmitInput) => Promise<Admission>
 }
 
 const JSON_TYPES = ['application/json']
@@ -16,7 +19,8 @@ const FORM_TYPES = ['application/x-www-form-urlencoded']
 
 /**
  * Slack's three ingress routes. Events are JSON; commands and interactions are forms.
- * Each route runs the pipeline: authenticate, decode, handshake, accept.
+ * Each route runs the pipeline: authenticate, decode, handshake, then dedupe, route and
+ * enqueue (admission); the 200 is sent only once the job is durably stored.
  */
 export async function slackRoutes(app: FastifyInstance, options: SlackRoutesOptions): Promise<void> {
   await app.register(async (json) => {
@@ -36,7 +40,8 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     if (!Buffer.isBuffer(request.body)) return refuse(request, reply, 415, 'unsupported_media_type')
     const raw = request.body
 
-    const auth = verifySlackSignature(slackInputFromNode(request.raw, raw), options.verifyOptions())
+    const input = slackInputFromNode(request.raw, raw)
+    const auth = verifySlackSignature(input, options.verifyOptions())
     if (!auth.ok) return refuse(request, reply, 401, auth.reason)
 
     const decoded = decodeSlackRequest(source, raw)
@@ -54,7 +59,34 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
       return reply.code(200).send()
     }
 
-    request.outcome = { verdict: 'accepted', kind: slack.kind }
+    let admission: Admission
+    try {
+      admission = await options.admit({
+        request: slack,
+        // Verified above, so the header is present exactly once.
+        keys: nonceKeys(slack, input.signature as string),
+        requestId: request.id,
+        receivedAt: Date.now(),
+      })
+    } catch (err) {
+      // Fail closed: nothing was queued, and Slack retries a 503 later.
+      if (err instanceof StoreUnavailableError) {
+        request.log.error({ err: err.cause, reason: err.code }, 'store unavailable')
+        return refuse(request, reply, 503, err.code)
+      }
+      throw err
+    }
+    switch (admission.verdict) {
+      case 'accepted':
+        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, jobId: admission.jobId }
+        break
+      case 'duplicate':
+        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }) }
+        break
+      case 'unrouted':
+        request.outcome = { verdict: 'unrouted', reason: 'unrouted', kind: slack.kind }
+        break
+    }
     return reply.code(200).send()
   }
 }

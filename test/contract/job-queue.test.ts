@@ -2,8 +2,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { createBullmqJobQueue } from '../../src/dispatch/job-queue.bullmq.js'
 import { createSqliteJobQueue } from '../../src/dispatch/job-queue.sqlite.js'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
+import { REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js'
 import { describeJobQueue, newJob, waitFor } from './job-queue.contract.js'
 
 function tempDb(): string {
@@ -69,3 +72,31 @@ describe('sqlite JobQueue', () => {
     await expect(queue.enqueue(newJob())).rejects.toThrow()
   })
 })
+
+describeJobQueue(
+  'bullmq',
+  async () => {
+    const prefix = uniquePrefix().replace(/:$/, '')
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    const workerConnections: Redis[] = []
+    const queue = createBullmqJobQueue({
+      connection,
+      workerConnection: () => {
+        const c = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+        workerConnections.push(c)
+        return c
+      },
+      prefix,
+    })
+    return {
+      queue,
+      cleanup: async () => {
+        const keys = await connection.keys(`${prefix}:*`)
+        if (keys.length > 0) await connection.del(...keys)
+        connection.disconnect()
+        for (const c of workerConnections) c.disconnect()
+      },
+    }
+  },
+  { skip: !redisAvailable },
+)

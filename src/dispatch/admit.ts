@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto'
+import type { NonceStore } from '../replay/nonce-store.js'
+import type { NonceKeys } from '../replay/nonce-keys.js'
+import type { SlackRequest } from '../slack/slack-request.js'
+import type { JobPayload } from './job-payload.js'
+import type { JobQueue } from './job-queue.js'
+import type { Router } from './router.js'
+
+export type Admission =
+  | { readonly verdict: 'accepted'; readonly route: string; readonly jobId: string }
+  | { readonly verdict: 'duplicate'; readonly route?: string }
+  | { readonly verdict: 'unrouted' }
+
+/** A store the pipeline needs did not answer: the caller answers 503 and nothing ran. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
+  constructor(
+    readonly code: 'replay_store_unavailable' | 'queue_unavailable',
+    options?: { cause?: unknown },
+  ) {
+    super(code, options)
+  }
+}
+
+export interface AdmissionDeps {
+  readonly nonces: NonceStore
+  readonly queue: JobQueue
+  readonly router: Router
+  readonly ttlSeconds: number
+  readonly newId?: () => string
+}
+
+export interface AdmitInput {
+  readonly request: SlackRequest
+  readonly keys: NonceKeys
+  readonly requestId: string
+  readonly receivedAt: number
+}
+
+/**
+ * Dedupe, route and enqueue one verified request. Resolves only when the outcome is durable:
+ * for `accepted`, the job is stored. Rejects with StoreUnavailableError when a store cannot
+ * answer, after releasing the keys it claimed, so that Slack's retry is not taken for a
+ * duplicate of work that never ran.
+ */
+export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Promise<Admission> {
+  const { nonces, queue, router, ttlSeconds } = deps
+  const newId = deps.newId ?? randomUUID
+
+  async function claimAll(keys: readonly string[]): Promise<{ duplicate: boolean; claimed: string[] }> {
+    let results: Array<'first' | 'duplicate'>
+    try {
+      results = await Promise.all(keys.map((k) => nonces.claim(k, ttlSeconds)))
+    } catch (cause) {
+      throw new StoreUnavailableError('replay_store_unavailable', { cause })
+    }
+    const claimed = keys.filter((_, i) => results[i] === 'first')
+    return { duplicate: claimed.length !== keys.length, claimed }
+  }
+
+  async function releaseAll(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
+  }
+
+  return async function admit({ request, keys, requestId, receivedAt }) {
+    const route = router(request)
+    if (route === undefined) {
+      // Nothing will run, but a replay of it is still told apart in the log.
+      const { duplicate } = await claimAll([...keys.others, keys.primary])
+      return duplicate ? { verdict: 'duplicate' } : { verdict: 'unrouted' }
+    }
+
+    const { duplicate, claimed } = await claimAll(keys.others)
+    if (duplicate) return { verdict: 'duplicate', route: route.name }
+
+    const jobId = newId()
+    const payload: JobPayload = { requestId, receivedAt, request }
+    let result
+    try {
+      result = await queue.enqueue({
+        id: jobId,
+        route: route.name,
+        idempotencyKey: keys.primary,
+        idempotencyTtlSeconds: ttlSeconds,
+        maxAttempts: route.retry.maxAttempts,
+        backoff: { baseDelayMs: route.retry.baseDelayMs, maxDelayMs: route.retry.maxDelayMs },
+        payload,
+      })
+    } catch (cause) {
+      await releaseAll(claimed)
+      throw new StoreUnavailableError('queue_unavailable', { cause })
+    }
+    return result === 'enqueued' ? { verdict: 'accepted', route: route.name, jobId } : { verdict: 'duplicate', route: route.name }
+  }
+}

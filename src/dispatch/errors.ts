@@ -1,0 +1,7 @@
+/**
+ * Reason codes of routing and queueing. `unrouted` is answered 200 and recorded;
+ * `queue_unavailable` is 503 (fail closed: Slack retries, nothing is lost).
+ */
+export const DISPATCH_CODES = ['unrouted', 'queue_unavailable'] as const
+
+export type DispatchCode = (typeof DISPATCH_CODES)[number]

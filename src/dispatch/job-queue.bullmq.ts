@@ -1,0 +1,153 @@
+import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { retryDelayMs } from './backoff.js'
+import type { BackoffPolicy, DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
+import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue } from './job-queue.js'
+
+export interface BullmqJobQueueOptions {
+  /** A connection for enqueueing and listing. Fail-fast settings (no offline queue) make a down Redis a 503 at once. */
+  readonly connection: Redis
+  /** Makes a connection for each consumer; BullMQ workers need `maxRetriesPerRequest: null`. */
+  readonly workerConnection: () => Redis
+  /** Key prefix, to share a Redis safely (default `slackgate`). */
+  readonly prefix?: string
+  readonly queueName?: string
+}
+
+interface JobData {
+  readonly payload: unknown
+  readonly backoff: BackoffPolicy
+  readonly enqueuedAt: number
+}
+
+/**
+ * The distributed JobQueue, on Redis through BullMQ. Idempotency keys are BullMQ
+ * deduplication ids with a TTL, checked in the same Lua script that adds the job, so two
+ * gateway instances can never both enqueue one Slack event. Stalled jobs (a worker that
+ * died) are handed to another worker by BullMQ. Durability is Redis's own: run it with
+ * `appendonly yes`.
+ */
+export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
+  const prefix = options.prefix ?? 'slackgate'
+  const name = options.queueName ?? 'jobs'
+  const queue = new Queue<JobData>(name, { connection: options.connection, prefix })
+  // BullMQ reports connection errors on the emitter; the calls themselves reject.
+  queue.on('error', () => undefined)
+  const workers = new Set<Worker<JobData>>()
+
+  async function find(id: string): Promise<BullJob<JobData> | undefined> {
+    return (await BullJob.fromId<JobData>(queue, id)) ?? undefined
+  }
+
+  return {
+    async enqueue(job) {
+      const data: JobData = { payload: job.payload, backoff: job.backoff, enqueuedAt: Date.now() }
+      const added = await queue.add(job.route, data, {
+        jobId: job.id,
+        attempts: job.maxAttempts,
+        backoff: { type: 'slackgate' },
+        deduplication: { id: job.idempotencyKey, ttl: job.idempotencyTtlSeconds * 1000 },
+        removeOnComplete: true,
+        removeOnFail: false,
+      })
+      // A deduplicated add answers with the job that holds the key, not ours.
+      return added.id === job.id ? 'enqueued' : 'duplicate'
+    },
+
+    consume(handler: JobHandler, { concurrency, onError }: ConsumeOptions): JobConsumer {
+      const worker = new Worker<JobData>(
+        name,
+        async (bullJob) => {
+          const outcome: DeliveryOutcome = await handler(toJob(bullJob)).catch((err: unknown) => ({
+            ok: false,
+            permanent: false,
+            error: err instanceof Error ? err.message : String(err),
+          }))
+          if (outcome.ok) return
+          if (outcome.permanent) throw new UnrecoverableError(outcome.error)
+          throw new Error(outcome.error)
+        },
+        {
+          connection: options.workerConnection(),
+          prefix,
+          concurrency,
+          settings: {
+            backoffStrategy: (attemptsMade, _type, _err, job) =>
+              retryDelayMs(attemptsMade, (job?.data as JobData | undefined)?.backoff ?? { baseDelayMs: 1000, maxDelayMs: 300_000 }),
+          },
+        },
+      )
+      worker.on('error', (err) => onError?.(err))
+      workers.add(worker)
+      return {
+        async stop() {
+          workers.delete(worker)
+          await worker.close()
+          await worker.disconnect()
+        },
+      }
+    },
+
+    async list(opts = {}) {
+      const limit = opts.limit ?? 100
+      const states: Record<JobState, Array<'waiting' | 'delayed' | 'prioritized' | 'active' | 'failed'>> = {
+        queued: ['waiting', 'delayed', 'prioritized'],
+        active: ['active'],
+        dead: ['failed'],
+      }
+      const wanted: JobState[] = opts.state === undefined ? ['queued', 'active', 'dead'] : [opts.state]
+      const infos: JobInfo[] = []
+      for (const state of wanted) {
+        const jobs = await queue.getJobs(states[state], 0, limit - 1, true)
+        for (const j of jobs) if (j !== undefined && j.id !== undefined) infos.push(toInfo(j, state))
+      }
+      return infos.sort((a, b) => a.enqueuedAt - b.enqueuedAt).slice(0, limit)
+    },
+
+    async retry(id) {
+      const job = await find(id)
+      if (job === undefined || !(await job.isFailed())) return false
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+      return true
+    },
+
+    async drop(id) {
+      const job = await find(id)
+      if (job === undefined || (await job.isActive())) return false
+      await job.remove()
+      return true
+    },
+
+    async ping() {
+      await options.connection.ping()
+    },
+
+    async close() {
+      await Promise.all([...workers].map((w) => w.close()))
+      await queue.close()
+    },
+  }
+}
+
+function toJob(job: BullJob<JobData>): Job {
+  return {
+    id: job.id as string,
+    route: job.name,
+    attempt: job.attemptsMade + 1,
+    maxAttempts: job.opts.attempts ?? 1,
+    enqueuedAt: job.data.enqueuedAt,
+    payload: job.data.payload,
+  }
+}
+
+function toInfo(job: BullJob<JobData>, state: JobState): JobInfo {
+  return {
+    id: job.id as string,
+    route: job.name,
+    state,
+    attempts: state === 'active' ? job.attemptsMade + 1 : job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    enqueuedAt: job.data.enqueuedAt,
+    ...(job.failedReason !== undefined && job.failedReason !== '' && { lastError: job.failedReason }),
+  }
+}

@@ -1,0 +1,52 @@
+import type { RouteConfig } from '../config/schema.js'
+import type { SlackRequest } from '../slack/slack-request.js'
+
+export type Route = RouteConfig
+
+/** Finds the route for a request, or undefined. Pure; built once at startup. */
+export type Router = (request: SlackRequest) => Route | undefined
+
+/**
+ * Builds a router from the configured routes: one Map per match kind, so the cost of a
+ * lookup does not grow with the number of routes.
+ *
+ * @example
+ * const route = createRouter(config.routes)(request) // the route for /deploy, say
+ */
+export function createRouter(routes: readonly Route[]): Router {
+  const byKind = {
+    event: new Map<string, Route>(),
+    command: new Map<string, Route>(),
+    action: new Map<string, Route>(),
+    view: new Map<string, Route>(),
+    shortcut: new Map<string, Route>(),
+  }
+  for (const route of routes) {
+    for (const kind of Object.keys(byKind) as Array<keyof typeof byKind>) {
+      const value = route.match[kind]
+      if (value !== undefined && !byKind[kind].has(value)) byKind[kind].set(value, route)
+    }
+  }
+  return (request) => {
+    switch (request.kind) {
+      case 'event':
+        return byKind.event.get(request.type)
+      case 'command':
+        return byKind.command.get(request.command)
+      case 'block_actions':
+        for (const id of request.actionIds) {
+          const route = byKind.action.get(id)
+          if (route !== undefined) return route
+        }
+        return undefined
+      case 'view_submission':
+      case 'view_closed':
+        return byKind.view.get(request.callbackId)
+      case 'shortcut':
+      case 'message_action':
+        return byKind.shortcut.get(request.callbackId)
+      default:
+        return undefined
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino'
+import type { BlockActions, EventCallback, Shortcut, SlackRequest, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+
+/** A message for `respond()`: Slack's response_url body (text, blocks, response_type, …). */
+export interface ResponseMessage {
+  readonly text?: string
+  readonly blocks?: readonly unknown[]
+  readonly response_type?: 'ephemeral' | 'in_channel'
+  readonly replace_original?: boolean
+  readonly delete_original?: boolean
+  readonly [key: string]: unknown
+}
+
+export interface HandlerContext<R extends SlackRequest = SlackRequest> {
+  /** The verified, decoded request. */
+  readonly request: R
+  /** The job: its id is stable across retries; `attempt` counts from 1. */
+  readonly job: { readonly id: string; readonly route: string; readonly attempt: number }
+  /** Posts to the request's `response_url` (only ever an https://hooks.slack.com/ URL). */
+  respond(message: ResponseMessage | string): Promise<void>
+  readonly log: Logger
+}
+
+export type Handler<R extends SlackRequest> = (context: HandlerContext<R>) => Promise<void> | void
+
+/** The registration API a handler module is given: a small subset of Bolt's. */
+export interface Gateway {
+  command(name: string, handler: Handler<SlashCommand>): Gateway
+  event(type: string, handler: Handler<EventCallback>): Gateway
+  action(actionId: string, handler: Handler<BlockActions>): Gateway
+  view(callbackId: string, handler: Handler<ViewInteraction>): Gateway
+  shortcut(callbackId: string, handler: Handler<Shortcut>): Gateway
+}
+
+/** Throw it from a handler when retrying cannot help: the job goes to the dead letters. */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError'
+}
+
+const HANDLER_MODULE = Symbol.for('slackgate.handler-module')
+
+/** What `defineHandlers` returns; a handler module's default export. */
+export interface HandlerModule {
+  readonly [HANDLER_MODULE]: true
+  readonly setup: (gateway: Gateway) => void
+}
+
+/**
+ * Declares a handler module. Its handlers run in the gateway's workers, after the request
+ * was verified, deduplicated and durably queued; a handler that throws is retried with
+ * backoff (throw `PermanentError` to stop), so write handlers that can run again safely.
+ *
+ * @example
+ * export default defineHandlers((gateway) => {
+ *   gateway.command('/deploy', async ({ request, respond }) => {
+ *     await respond({ text: `Deploying ${request.text}…`, response_type: 'ephemeral' })
+ *   })
+ * })
+ */
+export function defineHandlers(setup: (gateway: Gateway) => void): HandlerModule {
+  return { [HANDLER_MODULE]: true, setup }
+}
+
+export function isHandlerModule(value: unknown): value is HandlerModule {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HANDLER_MODULE] === true
+}

@@ -1,0 +1,33 @@
+import type { SlackRequest } from '../slack/slack-request.js'
+
+/**
+ * The keys a verified request claims. `primary` is the most specific id the payload carries
+ * (a custom step's function_execution_id, an event_id, a trigger_id), else the signature;
+ * it is claimed atomically with the enqueue. `others` (the signature, at least) are claimed
+ * in the NonceStore before. A request is a duplicate if any of its keys was claimed before.
+ */
+export interface NonceKeys {
+  readonly primary: string
+  readonly others: readonly string[]
+}
+
+/**
+ * Derives the nonce keys of a request. An exact replay repeats the signature; a Slack retry
+ * (new timestamp and signature, `X-Slack-Retry-Num`) repeats the event_id.
+ *
+ * @example
+ * nonceKeys(eventRequest, 'v0=ab12…') // { primary: 'event:Ev123', others: ['sig:ab12…'] }
+ */
+export function nonceKeys(request: SlackRequest, signature: string): NonceKeys {
+  const sig = `sig:${signature.startsWith('v0=') ? signature.slice(3) : signature}`
+  const ids: string[] = []
+  if (request.kind === 'event') {
+    // A function_executed event runs a custom workflow step: once per execution.
+    if (request.functionExecutionId !== undefined) ids.push(`function:${request.functionExecutionId}`)
+    ids.push(`event:${request.eventId}`)
+  } else if ('triggerId' in request && request.triggerId !== undefined) {
+    ids.push(`trigger:${request.triggerId}`)
+  }
+  const [primary, ...rest] = ids
+  return primary === undefined ? { primary: sig, others: [] } : { primary, others: [sig, ...rest] }
+}
