@@ -1,20 +1,20 @@
 import type { GatewayConfig } from '../config/load.js'
-import { buildApp } from '../http/app.js'
+import { createGateway } from '../gateway/create-gateway.js'
 import { createLogger } from '../http/logger.js'
 
 /**
- * Loads the config, builds the app and listens until SIGINT/SIGTERM, then closes
- * gracefully (in-flight requests finish; new ones get 503).
+ * Starts the gateway (HTTP and delivery workers) and runs until SIGINT/SIGTERM, then closes
+ * gracefully: requests in flight finish (new ones get 503), deliveries in flight finish.
  */
 export async function serve(config: GatewayConfig): Promise<void> {
   const logger = createLogger({ level: config.log.level })
-  const app = await buildApp({ config, logger })
+  const gateway = await createGateway({ config, logger })
   let closing = false
   const shutdown = (signal: string) => {
     if (closing) return
     closing = true
     logger.info({ signal }, 'shutting down')
-    app.close().then(
+    gateway.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed')
@@ -24,10 +24,18 @@ export async function serve(config: GatewayConfig): Promise<void> {
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-  const address = await app.listen({ host: config.server.host, port: config.server.port })
+  const address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
+  gateway.startWorkers()
   logger.info(
-    { address, dataDir: config.dataDir, secrets: config.slack.signingSecrets.length, config: config.file ?? null },
+    {
+      address,
+      dataDir: config.dataDir,
+      secrets: config.slack.signingSecrets.length,
+      routes: config.routes.length,
+      replayStore: config.replay.store.kind,
+      queue: config.queue.store.kind,
+      config: config.file ?? null,
+    },
     'slackgate listening',
   )
 }
-

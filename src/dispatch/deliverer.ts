@@ -6,7 +6,7 @@ import type { HandlerRegistry } from './handler-registry.js'
 import type { ForwardTarget } from './http-forward.js'
 import { respondTo } from './respond.js'
 import type { Route } from './router.js'
-import { PermanentError } from './sdk.js'
+import { isPermanentError } from './sdk.js'
 
 export interface DelivererDeps {
   readonly routes: readonly Route[]
@@ -46,7 +46,7 @@ export function createDeliverer(deps: DelivererDeps): JobHandler {
       return { ok: true }
     } catch (err) {
       const error = err instanceof Error ? `${err.name}: ${err.message}` : 'handler failed'
-      return { ok: false, permanent: err instanceof PermanentError, error }
+      return { ok: false, permanent: isPermanentError(err), error }
     }
   }
 }

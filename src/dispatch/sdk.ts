@@ -32,9 +32,20 @@ export interface Gateway {
   shortcut(callbackId: string, handler: Handler<Shortcut>): Gateway
 }
 
+const PERMANENT = Symbol.for('slackgate.permanent-error')
+
 /** Throw it from a handler when retrying cannot help: the job goes to the dead letters. */
 export class PermanentError extends Error {
   override readonly name = 'PermanentError'
+  readonly [PERMANENT] = true
+}
+
+/**
+ * Recognises a PermanentError by its brand, not `instanceof`: a handler module may load
+ * its own copy of this package.
+ */
+export function isPermanentError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[PERMANENT] === true
 }
 
 const HANDLER_MODULE = Symbol.for('slackgate.handler-module')

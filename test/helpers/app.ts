@@ -1,33 +1,58 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from '../../src/config/load.js'
-import { buildApp } from '../../src/http/app.js'
+import { loadConfig, type GatewayConfig } from '../../src/config/load.js'
+import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js'
 import { createLogger } from '../../src/http/logger.js'
-import type { ReadinessCheck } from '../../src/http/readiness.js'
 import { NOW, SECRET } from './signing.js'
 
 export interface TestApp {
   readonly app: FastifyInstance
+  readonly gateway: Gateway
+  readonly config: GatewayConfig
   /** Every log line written so far, raw. */
   readonly lines: string[]
   /** The per-request log lines, parsed. */
   requestLogs(): Array<Record<string, unknown>>
+  close(): Promise<void>
 }
 
 export interface TestAppOptions {
   readonly env?: Record<string, string>
+  /** A YAML config file. */
+  readonly file?: string
+  readonly dataDir?: string
   readonly clock?: () => number
-  readonly readiness?: readonly ReadinessCheck[]
+  readonly fetch?: typeof fetch
+  readonly workers?: boolean
 }
 
-/** The real gateway app, with its logs captured and its clock pinned to NOW. */
+/** The real gateway (embedded stores in a fresh data directory), logs captured, clock pinned to NOW. */
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const lines: string[] = []
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
-  const config = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET, ...options.env }, cwd: '/tmp', now: NOW })
-  const app = await buildApp({ config, logger, clock: options.clock ?? (() => NOW), readiness: options.readiness ?? [], readinessTimeoutMs: 200 })
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slackgate-app-'))
+  const config = loadConfig({
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACKGATE_DATA_DIR: dataDir, ...options.env },
+    cwd: dataDir,
+    now: NOW,
+    ...(options.file !== undefined && { file: options.file }),
+  })
+  const gateway = await createGateway({
+    config,
+    logger,
+    clock: options.clock ?? (() => NOW),
+    readinessTimeoutMs: 300,
+    ...(options.fetch !== undefined && { fetch: options.fetch }),
+  })
+  if (options.workers === true) gateway.startWorkers()
   return {
-    app,
+    app: gateway.app,
+    gateway,
+    config,
     lines,
     requestLogs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request'),
+    close: () => gateway.close(),
   }
 }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/load.js'
+import { buildApp } from '../../src/http/app.js'
+import { createLogger } from '../../src/http/logger.js'
+import type { ReadinessCheck } from '../../src/http/readiness.js'
 import { testApp } from '../helpers/app.js'
-import { NOW } from '../helpers/signing.js'
+import { NOW, SECRET } from '../helpers/signing.js'
+
+async function appWith(readiness: ReadinessCheck[]) {
+  const config = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET }, cwd: '/tmp', now: NOW })
+  const logger = createLogger({ level: 'silent' })
+  const admit = async () => Promise.reject(new Error('no request is admitted in this test'))
+  return { app: await buildApp({ config, logger, admit, readiness, readinessTimeoutMs: 200 }) }
+}
 
 describe('health', () => {
   it('/healthz reports status, version and the server clock in epoch seconds', async () => {
@@ -9,11 +20,18 @@ describe('health', () => {
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ status: 'ok', time: NOW, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     expect(res.headers['cache-control']).toBe('no-store')
-    await t.app.close()
+    await t.close()
+  })
+
+  it('/readyz checks the real stores of the embedded default', async () => {
+    const t = await testApp()
+    const res = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(res.json()).toEqual({ ready: true, checks: { replay_store: 'ok', queue: 'ok' } })
+    await t.close()
   })
 
   it('/readyz is ready when every dependency answers', async () => {
-    const t = await testApp({ readiness: [{ name: 'store', check: async () => {} }] })
+    const t = await appWith([{ name: 'store', check: async () => {} }])
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ ready: true, checks: { store: 'ok' } })
@@ -21,16 +39,14 @@ describe('health', () => {
   })
 
   it('/readyz is 503 when a dependency fails or does not answer in time', async () => {
-    const t = await testApp({
-      readiness: [
+    const t = await appWith([
         { name: 'up', check: async () => {} },
         { name: 'down', check: async () => Promise.reject(new Error('ECONNREFUSED')) },
         {
           name: 'hung',
           check: (signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
         },
-      ],
-    })
+    ])
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
     expect(res.statusCode).toBe(503)
     expect(res.json()).toEqual({ ready: false, checks: { up: 'ok', down: 'failed', hung: 'timeout' } })

@@ -12,7 +12,7 @@ beforeAll(async () => {
   port = (t.app.server.address() as AddressInfo).port
 })
 afterAll(async () => {
-  await t.app.close()
+  await t.close()
 })
 
 function head(lines: string[]): string {

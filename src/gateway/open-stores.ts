@@ -1,0 +1,99 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import type { StoreLocation } from '../config/load.js'
+import { createBullmqJobQueue } from '../dispatch/job-queue.bullmq.js'
+import type { JobQueue } from '../dispatch/job-queue.js'
+import { createSqliteJobQueue } from '../dispatch/job-queue.sqlite.js'
+import type { ReadinessCheck } from '../http/readiness.js'
+import type { NonceStore } from '../replay/nonce-store.js'
+import { createMemoryNonceStore } from '../replay/nonce-store.memory.js'
+import { createRedisNonceStore } from '../replay/nonce-store.redis.js'
+import { createSqliteNonceStore } from '../replay/nonce-store.sqlite.js'
+import { acquireProcessLock, type ProcessLock } from '../storage/process-lock.js'
+import { openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite-database.js'
+
+export interface Stores {
+  readonly nonces: NonceStore
+  readonly queue: JobQueue
+  readonly readiness: readonly ReadinessCheck[]
+  close(): Promise<void>
+}
+
+export interface OpenStoresOptions {
+  readonly replay: StoreLocation
+  readonly queue: StoreLocation
+  /**
+   * Take the embedded database's process lock (the gateway does; the CLI, which only reads
+   * and re-drives, does not).
+   */
+  readonly exclusive: boolean
+}
+
+/**
+ * Opens each port's adapter from its location: SQLite files (shared when both ports name
+ * the same one), memory, or Redis. Redis clients fail fast while disconnected, so a request
+ * gets its 503 at once instead of waiting for a reconnect.
+ */
+export function openStores(options: OpenStoresOptions): Stores {
+  const databases = new Map<string, SqliteDatabase>()
+  const locks: ProcessLock[] = []
+  const redisClients: Redis[] = []
+  const closers: Array<() => Promise<void>> = []
+
+  function sqlite(path: string): SqliteDatabase {
+    let db = databases.get(path)
+    if (db === undefined) {
+      db = openSqliteDatabase(path)
+      if (options.exclusive && path !== ':memory:') locks.push(acquireProcessLock(`${path}.lock`))
+      databases.set(path, db)
+    }
+    return db
+  }
+
+  function redis(url: string, blocking = false): Redis {
+    const settings: RedisOptions = blocking
+      ? // BullMQ's blocking worker connections must wait out an outage...
+        { maxRetriesPerRequest: null }
+      : // ...request-path ones must not: a down Redis is a 503 now, not a hung request.
+        { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 }
+    const client = new Redis(url, settings)
+    client.on('error', () => undefined)
+    redisClients.push(client)
+    return client
+  }
+
+  try {
+    let nonces: NonceStore
+    const replay = options.replay
+    if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path))
+    else if (replay.kind === 'memory') nonces = createMemoryNonceStore()
+    else nonces = createRedisNonceStore(redis(replay.url))
+    closers.push(() => nonces.close())
+
+    let queue: JobQueue
+    const q = options.queue
+    if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path))
+    else if (q.kind === 'redis') queue = createBullmqJobQueue({ connection: redis(q.url), workerConnection: () => redis(q.url, true) })
+    else throw new Error('a queue must be durable: sqlite or redis')
+    closers.push(() => queue.close())
+
+    return {
+      nonces,
+      queue,
+      readiness: [
+        { name: 'replay_store', check: () => nonces.ping() },
+        { name: 'queue', check: () => queue.ping() },
+      ],
+      async close() {
+        for (const close of closers.reverse()) await close().catch(() => undefined)
+        for (const client of redisClients) client.disconnect()
+        for (const db of databases.values()) db.close()
+        for (const lock of locks) lock.release()
+      },
+    }
+  } catch (err) {
+    for (const client of redisClients) client.disconnect()
+    for (const db of databases.values()) db.close()
+    for (const lock of locks) lock.release()
+    throw err
+  }
+}

@@ -1,0 +1,38 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface Received {
+  readonly headers: IncomingMessage['headers']
+  readonly body: Record<string, unknown>
+}
+
+export interface Sink {
+  readonly url: string
+  readonly received: Received[]
+  /** Status to answer with, per request (default 200). */
+  status: (n: number) => number
+  close(): Promise<void>
+}
+
+/** A local internal service that records what the gateway forwards to it. */
+export async function startSink(): Promise<Sink> {
+  const received: Received[] = []
+  const sink = {
+    received,
+    status: (_n: number) => 200,
+  } as { -readonly [K in keyof Sink]: Sink[K] }
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const status = sink.status(received.length + 1)
+      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
+      res.statusCode = status
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack`
+  sink.close = () => new Promise((resolve) => server.close(() => resolve()))
+  return sink as Sink
+}
