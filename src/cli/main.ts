@@ -7,6 +7,8 @@ import { VERSION } from '../http/version.js'
 import { CliError } from './cli-error.js'
 import { ensureDevSigningSecret, type DevSecret } from './dev-secret.js'
 import { serve } from './serve.js'
+import { openStores } from '../gateway/open-stores.js'
+import { dropJob, listJobs, retryJob } from './jobs.js'
 import { signCommand, type SignOptions } from './sign.js'
 import { verifyCommand, type VerifyOptions } from './verify.js'
 
@@ -100,6 +102,39 @@ program
     process.stdout.write(`${JSON.stringify(result)}\n`)
     process.exitCode = result.ok ? 0 : 1
   })
+
+const jobs = program.command('jobs').description('inspect and re-drive the delivery queue (dead letters)')
+
+async function withQueue(opts: { config?: string }, run: (queue: ReturnType<typeof openStores>['queue']) => Promise<string>): Promise<void> {
+  const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+  const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, exclusive: false })
+  try {
+    process.stdout.write(`${await run(stores.queue)}\n`)
+  } finally {
+    await stores.close()
+  }
+}
+
+jobs
+  .command('list')
+  .description('list jobs, oldest first')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--state <state>', 'queued, active or dead')
+  .option('--limit <n>', 'at most this many (default 100)')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { config?: string; state?: string; limit?: string; json?: boolean }) => withQueue(opts, (q) => listJobs(q, opts)))
+
+jobs
+  .command('retry <id>')
+  .description('put a dead job back in the queue, with a fresh attempt count')
+  .option('-c, --config <file>', 'YAML config file')
+  .action((id: string, opts: { config?: string }) => withQueue(opts, (q) => retryJob(q, id)))
+
+jobs
+  .command('drop <id>')
+  .description('delete a dead or waiting job')
+  .option('-c, --config <file>', 'YAML config file')
+  .action((id: string, opts: { config?: string }) => withQueue(opts, (q) => dropJob(q, id)))
 
 function configOptions(opts: { config?: string }): LoadConfigOptions {
   return opts.config === undefined ? {} : { file: opts.config }

@@ -48,6 +48,11 @@ export interface LoadConfigOptions {
    * a signing secret; returns the secret reference to use (development mode only).
    */
   readonly fallbackSecretRef?: (dataDir: string) => string
+  /**
+   * Skip resolving signing secrets (the result holds none): for CLI commands that never
+   * verify a request, such as `jobs`. A gateway built from such a config refuses to start.
+   */
+  readonly withoutSecrets?: boolean
 }
 
 /**
@@ -74,7 +79,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
 
   const now = options.now ?? Math.floor(Date.now() / 1000)
-  const signingSecrets = resolveSigningSecrets(config, env, baseDir, now)
+  const signingSecrets = options.withoutSecrets === true ? [] : resolveSigningSecrets(config, env, baseDir, now)
 
   return {
     server: config.server,

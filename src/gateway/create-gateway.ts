@@ -40,6 +40,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const stores = openStores({ replay: config.replay.store, queue: config.queue.store, exclusive: true })
   try {
+    if (!(await stores.connected(5000))) logger.warn('a store did not answer at startup: serving 503 until it does')
     const registries = new Map<string, HandlerRegistry>()
     for (const route of config.routes) {
       if (route.handler !== undefined && !registries.has(route.handler)) {

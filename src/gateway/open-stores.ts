@@ -15,6 +15,11 @@ export interface Stores {
   readonly nonces: NonceStore
   readonly queue: JobQueue
   readonly readiness: readonly ReadinessCheck[]
+  /**
+   * Resolves once every network store has connected, or after `timeoutMs` (a gateway starts
+   * anyway, unready, answering 503 until its stores answer). Returns whether all connected.
+   */
+  connected(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -83,6 +88,16 @@ export function openStores(options: OpenStoresOptions): Stores {
         { name: 'replay_store', check: () => nonces.ping() },
         { name: 'queue', check: () => queue.ping() },
       ],
+      async connected(timeoutMs) {
+        const pending = redisClients.filter((c) => c.status !== 'ready')
+        if (pending.length === 0) return true
+        const all = Promise.all(pending.map((c) => new Promise<void>((resolve) => c.once('ready', () => resolve()))))
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+        const ok = await Promise.race([all.then(() => true), timeout])
+        clearTimeout(timer)
+        return ok
+      },
       async close() {
         for (const close of closers.reverse()) await close().catch(() => undefined)
         for (const client of redisClients) client.disconnect()

@@ -29,6 +29,7 @@ export interface AppOptions {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
+  if (config.slack.signingSecrets.length === 0) throw new Error('no signing secret: the gateway never serves without one')
   const clock = options.clock ?? epochSeconds
   const app = Fastify({
     loggerInstance: options.logger,

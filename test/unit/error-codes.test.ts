@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_CODES } from '../../src/config/errors.js'
+import { DISPATCH_CODES } from '../../src/dispatch/errors.js'
+import { REPLAY_CODES } from '../../src/replay/errors.js'
 import { HTTP_CODES } from '../../src/http/errors.js'
 import { DECODE_CODES } from '../../src/slack/errors.js'
 import { VERIFY_CODES } from '../../src/verify/errors.js'
@@ -13,6 +15,8 @@ const catalogue: Record<string, readonly string[]> = {
   slack: DECODE_CODES,
   http: HTTP_CODES,
   config: CONFIG_CODES,
+  replay: REPLAY_CODES,
+  dispatch: DISPATCH_CODES,
 }
 const all = Object.values(catalogue).flat()
 
