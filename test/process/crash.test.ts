@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { waitFor } from '../contract/job-queue.contract.js'
+import { startGateway, type RunningGateway } from '../helpers/cli.js'
+import { eventEnvelope, SECRET, slackHeaders } from '../helpers/signing.js'
+import { startSink, type Sink } from '../helpers/sink.js'
+
+const running: RunningGateway[] = []
+let sink: Sink | undefined
+
+afterAll(async () => {
+  await Promise.all(running.map((g) => g.stop('SIGKILL')))
+  await sink?.close()
+})
+
+describe('crash (embedded default, a real child process)', () => {
+  it('after kill -9 with jobs queued, a restart delivers every acked job exactly once', async () => {
+    sink = await startSink()
+    const s = sink
+    let serving = false
+    // Until the crash the service is down (503): acked jobs wait in the queue, retrying.
+    s.status = () => (serving ? 200 : 503)
+    const dir = mkdtempSync(join(tmpdir(), 'slackgate-crash-'))
+    const config = join(dir, 'slackgate.yaml')
+    writeFileSync(
+      config,
+      `routes:
+  - name: mentions
+    match: { event: app_mention }
+    forward: { url: ${s.url} }
+    retry: { maxAttempts: 50, baseDelayMs: 50, maxDelayMs: 200 }
+`,
+    )
+    const env = { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1' }
+    const first = await startGateway('start', { cwd: dir, args: ['--config', config], env })
+    running.push(first)
+
+    const ids = Array.from({ length: 40 }, (_, i) => `EvCRASH${i}`)
+    const now = Math.floor(Date.now() / 1000)
+    const statuses = await Promise.all(
+      ids.map((id) => {
+        const body = JSON.stringify(eventEnvelope({ event_id: id }))
+        return fetch(`${first.url}/slack/events`, { method: 'POST', headers: slackHeaders(body, { timestamp: now }), body }).then((r) => r.status)
+      }),
+    )
+    expect(statuses.every((st) => st === 200)).toBe(true)
+    await waitFor(() => s.received.length >= 5)
+
+    await first.stop('SIGKILL')
+    // Let anything the dead process had already put on the wire arrive (and be refused).
+    await new Promise((r) => setTimeout(r, 300))
+    const failedAttempts = s.received.length
+    serving = true
+
+    const second = await startGateway('start', { cwd: dir, args: ['--config', config], env })
+    running.push(second)
+    await waitFor(() => s.received.length - failedAttempts >= ids.length, 15_000)
+    await new Promise((r) => setTimeout(r, 1000))
+
+    const delivered = s.received.slice(failedAttempts).map((r) => (r.body.request as { eventId: string }).eventId)
+    expect(delivered.sort()).toEqual([...ids].sort())
+  })
+})

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { createRouter, type Route } from '../../../src/dispatch/router.js'
+import type { SlackRequest } from '../../../src/slack/slack-request.js'
+
+const target = { handler: '/h.ts', retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 } }
+const routes: Route[] = [
+  { name: 'e', match: { event: 'app_mention' }, ...target },
+  { name: 'c', match: { command: '/deploy' }, ...target },
+  { name: 'a', match: { action: 'approve' }, ...target },
+  { name: 'v', match: { view: 'modal' }, ...target },
+  { name: 's', match: { shortcut: 'open' }, ...target },
+]
+const router = createRouter(routes)
+const r = (x: object) => ({ source: 'events', context: {}, payload: {}, ...x }) as SlackRequest
+
+describe('router', () => {
+  it.each([
+    [{ kind: 'event', type: 'app_mention', eventId: 'E' }, 'e'],
+    [{ kind: 'command', command: '/deploy', text: '' }, 'c'],
+    [{ kind: 'block_actions', actionIds: ['other', 'approve'], blockIds: [] }, 'a'],
+    [{ kind: 'view_submission', callbackId: 'modal' }, 'v'],
+    [{ kind: 'view_closed', callbackId: 'modal' }, 'v'],
+    [{ kind: 'shortcut', callbackId: 'open' }, 's'],
+    [{ kind: 'message_action', callbackId: 'open' }, 's'],
+  ])('routes %j to %s', (request, name) => {
+    expect(router(r(request))?.name).toBe(name)
+  })
+
+  it.each([
+    [{ kind: 'event', type: 'message', eventId: 'E' }],
+    [{ kind: 'command', command: '/other', text: '' }],
+    [{ kind: 'block_actions', actionIds: ['nope'], blockIds: [] }],
+    [{ kind: 'unknown', type: 'x' }],
+    [{ kind: 'block_suggestion', actionId: 'approve' }],
+  ])('routes nothing for %j', (request) => {
+    expect(router(r(request))).toBeUndefined()
+  })
+
+  it('looks up in constant time: 10,000 routes answer like 5', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ name: `r${i}`, match: { command: `/c${i}` }, ...target }))
+    expect(createRouter(many)(r({ kind: 'command', command: '/c9999', text: '' }))?.name).toBe('r9999')
+  })
+})
