@@ -39,11 +39,12 @@ describe('crash (embedded default, a real child process)', () => {
 
     const ids = Array.from({ length: 40 }, (_, i) => `EvCRASH${i}`)
     const now = Math.floor(Date.now() / 1000)
+    const requests = ids.map((id) => {
+      const body = JSON.stringify(eventEnvelope({ event_id: id }))
+      return { body, headers: slackHeaders(body, { timestamp: now }) }
+    })
     const statuses = await Promise.all(
-      ids.map((id) => {
-        const body = JSON.stringify(eventEnvelope({ event_id: id }))
-        return fetch(`${first.url}/slack/events`, { method: 'POST', headers: slackHeaders(body, { timestamp: now }), body }).then((r) => r.status)
-      }),
+      requests.map(({ body, headers }) => fetch(`${first.url}/slack/events`, { method: 'POST', headers, body }).then((r) => r.status)),
     )
     expect(statuses.every((st) => st === 200)).toBe(true)
     await waitFor(() => s.received.length >= 5)
@@ -61,5 +62,13 @@ describe('crash (embedded default, a real child process)', () => {
 
     const delivered = s.received.slice(failedAttempts).map((r) => (r.body.request as { eventId: string }).eventId)
     expect(delivered.sort()).toEqual([...ids].sort())
+
+    // A request captured before the crash, replayed after the restart, is still a duplicate.
+    const replay = requests[7] as { body: string; headers: Record<string, string> }
+    const res = await fetch(`${second.url}/slack/events`, { method: 'POST', headers: replay.headers, body: replay.body })
+    expect(res.status).toBe(200)
+    await waitFor(() => second.output().includes('"verdict":"duplicate"'))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(s.received.length - failedAttempts).toBe(ids.length)
   })
 })

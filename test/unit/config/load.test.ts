@@ -170,6 +170,34 @@ slack:
     expect(problems[0]?.message).toContain(mention)
   })
 
+  it.each([
+    ['a replay TTL under twice the window', 'slack:\n  timestampToleranceSeconds: 300\nreplay:\n  ttlSeconds: 599\n', 'replay.ttlSeconds', '600'],
+    ['a memory queue', 'queue:\n  store: memory\n', 'queue.store', 'durable'],
+    ['an unknown store', 'replay:\n  store: mongodb://x\n', 'replay.store', 'redis'],
+    ['a route with two matches', 'routes:\n  - name: a\n    match: { event: x, command: /x }\n    handler: ./h.ts\n', 'routes[0].match', 'exactly one'],
+    ['a route with no target', 'routes:\n  - name: a\n    match: { event: x }\n', 'routes[0]', 'exactly one target'],
+    ['a route with two targets', 'routes:\n  - name: a\n    match: { event: x }\n    handler: ./h.ts\n    forward: { url: "http://x" }\n', 'routes[0]', 'exactly one target'],
+    ['a forward to a non-http URL', 'routes:\n  - name: a\n    match: { event: x }\n    forward: { url: "file:///etc/passwd" }\n', 'routes[0].forward.url', 'http'],
+    ['a duplicate route name', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts }\n  - { name: a, match: { event: y }, handler: ./h.ts }\n', 'routes[1].name', 'duplicate'],
+    ['two routes with one match', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts }\n  - { name: b, match: { event: x }, handler: ./h.ts }\n', 'routes[1].match', 'already'],
+    ['a bad route name', 'routes:\n  - { name: "Deploy Prod", match: { event: x }, handler: ./h.ts }\n', 'routes[0].name', 'lowercase'],
+  ])('refuses %s, naming the key', (_name, yaml, key, mention) => {
+    const problems = problemsOf(() => loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW }), 'invalid_config')
+    expect(problems[0]?.key).toBe(key)
+    expect(problems[0]?.message).toContain(mention)
+  })
+
+  it('resolves stores and handler paths', () => {
+    const file = writeConfig('replay:\n  store: redis://127.0.0.1:6379/2\nqueue:\n  store: sqlite:queue.db\nroutes:\n  - { name: a, match: { command: /a }, handler: ./h.ts }\n')
+    const config = loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW })
+    expect(config.replay).toEqual({ store: { kind: 'redis', url: 'redis://127.0.0.1:6379/2' }, ttlSeconds: 600 })
+    expect(config.queue).toEqual({ store: { kind: 'sqlite', path: join(dir, 'queue.db') }, concurrency: 8 })
+    expect(config.routes[0]).toMatchObject({ handler: join(dir, 'h.ts'), retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 300_000 } })
+    const embedded = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET, SLACKGATE_DATA_DIR: dir }, now: NOW })
+    expect(embedded.replay.store).toEqual({ kind: 'sqlite', path: join(dir, 'slackgate.db') })
+    expect(embedded.queue.store).toEqual(embedded.replay.store)
+  })
+
   it('names PORT when the environment holds a bad port', () => {
     expect(problemsOf(() => loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET, PORT: 'eighty' }, cwd: dir, now: NOW }))[0]?.key).toBe('PORT')
   })
