@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { connect } from 'node:net'
 import type { TestProject } from 'vitest/node'
 
@@ -13,7 +14,14 @@ export default async function setup(project: TestProject): Promise<void> {
     if (required.includes('redis')) throw new Error(`Redis does not answer at ${redisUrl.host}, and SLACKGATE_REQUIRE_SERVICES requires it`)
     process.stdout.write(`Redis does not answer at ${redisUrl.host}: skipping the Redis suites\n`)
   }
+  // The outage test starts (and kills) a redis-server of its own.
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0
+  if (!redisServer) {
+    if (required.includes('redis')) throw new Error('redis-server is not installed, and SLACKGATE_REQUIRE_SERVICES requires Redis')
+    process.stdout.write('redis-server is not installed: skipping the Redis outage test\n')
+  }
   project.provide('redis', redis)
+  project.provide('redisServer', redisServer)
 }
 
 function answers(host: string, port: number): Promise<boolean> {
@@ -34,5 +42,6 @@ function answers(host: string, port: number): Promise<boolean> {
 declare module 'vitest' {
   export interface ProvidedContext {
     redis: boolean
+    redisServer: boolean
   }
 }
