@@ -1,3 +1,4 @@
+import { lookup, type MatchKind } from '../slack/match-keys.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 import type { Gateway, Handler, HandlerModule } from './sdk.js'
 
@@ -10,14 +11,14 @@ export interface HandlerRegistry {
 
 /** Runs a module's setup against a fresh registry. Registering one id twice is an error. */
 export function buildRegistry(module: HandlerModule, name: string): HandlerRegistry {
-  const maps = {
+  const maps: Record<MatchKind, Map<string, AnyHandler>> = {
     command: new Map<string, AnyHandler>(),
     event: new Map<string, AnyHandler>(),
     action: new Map<string, AnyHandler>(),
     view: new Map<string, AnyHandler>(),
     shortcut: new Map<string, AnyHandler>(),
   }
-  const register = (kind: keyof typeof maps) => (id: string, handler: AnyHandler) => {
+  const register = (kind: MatchKind) => (id: string, handler: AnyHandler) => {
     if (typeof id !== 'string' || id === '') throw new TypeError(`${name}: ${kind}() needs an id`)
     if (typeof handler !== 'function') throw new TypeError(`${name}: ${kind}(${id}) needs a handler function`)
     if (maps[kind].has(id)) throw new Error(`${name}: ${kind} ${id} is registered twice`)
@@ -34,26 +35,6 @@ export function buildRegistry(module: HandlerModule, name: string): HandlerRegis
   module.setup(gateway)
 
   return {
-    find(request) {
-      const found = (() => {
-        switch (request.kind) {
-          case 'command':
-            return maps.command.get(request.command)
-          case 'event':
-            return maps.event.get(request.type)
-          case 'block_actions':
-            return request.actionIds.map((id) => maps.action.get(id)).find((h) => h !== undefined)
-          case 'view_submission':
-          case 'view_closed':
-            return maps.view.get(request.callbackId)
-          case 'shortcut':
-          case 'message_action':
-            return maps.shortcut.get(request.callbackId)
-          default:
-            return undefined
-        }
-      })()
-      return found as Handler<SlackRequest> | undefined
-    },
+    find: (request) => lookup(maps, request) as Handler<SlackRequest> | undefined,
   }
 }

@@ -1,4 +1,5 @@
 import type { RouteConfig } from '../config/schema.js'
+import { lookup, type MatchKind } from '../slack/match-keys.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 
 export type Route = RouteConfig
@@ -14,7 +15,7 @@ export type Router = (request: SlackRequest) => Route | undefined
  * const route = createRouter(config.routes)(request) // the route for /deploy, say
  */
 export function createRouter(routes: readonly Route[]): Router {
-  const byKind = {
+  const byKind: Record<MatchKind, Map<string, Route>> = {
     event: new Map<string, Route>(),
     command: new Map<string, Route>(),
     action: new Map<string, Route>(),
@@ -22,31 +23,10 @@ export function createRouter(routes: readonly Route[]): Router {
     shortcut: new Map<string, Route>(),
   }
   for (const route of routes) {
-    for (const kind of Object.keys(byKind) as Array<keyof typeof byKind>) {
+    for (const kind of Object.keys(byKind) as MatchKind[]) {
       const value = route.match[kind]
       if (value !== undefined && !byKind[kind].has(value)) byKind[kind].set(value, route)
     }
   }
-  return (request) => {
-    switch (request.kind) {
-      case 'event':
-        return byKind.event.get(request.type)
-      case 'command':
-        return byKind.command.get(request.command)
-      case 'block_actions':
-        for (const id of request.actionIds) {
-          const route = byKind.action.get(id)
-          if (route !== undefined) return route
-        }
-        return undefined
-      case 'view_submission':
-      case 'view_closed':
-        return byKind.view.get(request.callbackId)
-      case 'shortcut':
-      case 'message_action':
-        return byKind.shortcut.get(request.callbackId)
-      default:
-        return undefined
-    }
-  }
+  return (request) => lookup(byKind, request)
 }

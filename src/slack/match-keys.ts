@@ -1,0 +1,37 @@
+import type { SlackRequest } from './slack-request.js'
+
+/** The kinds of id a route or a handler can be registered for. */
+export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut'
+
+/**
+ * The (kind, id) pairs a request can be matched by, in priority order: its event type,
+ * command, each action_id, or its view or shortcut callback_id. Empty for requests that
+ * nothing is registered for (handshakes, suggestions, unknown types).
+ */
+export function matchKeys(request: SlackRequest): ReadonlyArray<readonly [MatchKind, string]> {
+  switch (request.kind) {
+    case 'event':
+      return [['event', request.type]]
+    case 'command':
+      return [['command', request.command]]
+    case 'block_actions':
+      return request.actionIds.map((id) => ['action', id] as const)
+    case 'view_submission':
+    case 'view_closed':
+      return [['view', request.callbackId]]
+    case 'shortcut':
+    case 'message_action':
+      return [['shortcut', request.callbackId]]
+    default:
+      return []
+  }
+}
+
+/** Finds the first value registered for any of a request's match keys. */
+export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T>>>, request: SlackRequest): T | undefined {
+  for (const [kind, id] of matchKeys(request)) {
+    const found = maps[kind].get(id)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
