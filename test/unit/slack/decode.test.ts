@@ -75,6 +75,18 @@ describe('decodeSlackRequest: events', () => {
   })
 })
 
+describe('decodeSlackRequest: the legacy verification token', () => {
+  it.each([
+    ['an event', 'events' as const, json(eventEnvelope({ token: 'legacy-secret-token' }))],
+    ['a command', 'commands' as const, Buffer.from(form({ ...commandFields, token: 'legacy-secret-token' }))],
+    ['an interaction', 'interactions' as const, interaction({ type: 'shortcut', token: 'legacy-secret-token', callback_id: 'c', user: { id: 'U1' } })],
+  ])('is dropped from %s', (_name, source, body) => {
+    const r = decodeSlackRequest(source, body)
+    expect(r.ok).toBe(true)
+    expect(JSON.stringify(r)).not.toContain('legacy-secret-token')
+  })
+})
+
 describe('decodeSlackRequest: commands', () => {
   it('slash command with its context', () => {
     const r = decodeSlackRequest('commands', Buffer.from(form({ ...commandFields, enterprise_id: 'E1', is_enterprise_install: 'false' })))
