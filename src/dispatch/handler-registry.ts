@@ -1,4 +1,4 @@
-import { lookup, type MatchKind } from '../slack/match-keys.js'
+import { lookup, matchMaps, type MatchKind } from '../slack/match-keys.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 import type { Gateway, Handler, HandlerModule } from './sdk.js'
 
@@ -11,13 +11,7 @@ export interface HandlerRegistry {
 
 /** Runs a module's setup against a fresh registry. Registering one id twice is an error. */
 export function buildRegistry(module: HandlerModule, name: string): HandlerRegistry {
-  const maps: Record<MatchKind, Map<string, AnyHandler>> = {
-    command: new Map<string, AnyHandler>(),
-    event: new Map<string, AnyHandler>(),
-    action: new Map<string, AnyHandler>(),
-    view: new Map<string, AnyHandler>(),
-    shortcut: new Map<string, AnyHandler>(),
-  }
+  const maps = matchMaps<AnyHandler>()
   const register = (kind: MatchKind) => (id: string, handler: AnyHandler) => {
     if (typeof id !== 'string' || id === '') throw new TypeError(`${name}: ${kind}() needs an id`)
     if (typeof handler !== 'function') throw new TypeError(`${name}: ${kind}(${id}) needs a handler function`)

@@ -1,5 +1,5 @@
 import type { RouteConfig } from '../config/schema.js'
-import { lookup, type MatchKind } from '../slack/match-keys.js'
+import { lookup, matchMaps, type MatchKind } from '../slack/match-keys.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 
 export type Route = RouteConfig
@@ -15,13 +15,7 @@ export type Router = (request: SlackRequest) => Route | undefined
  * const route = createRouter(config.routes)(request) // the route for /deploy, say
  */
 export function createRouter(routes: readonly Route[]): Router {
-  const byKind: Record<MatchKind, Map<string, Route>> = {
-    event: new Map<string, Route>(),
-    command: new Map<string, Route>(),
-    action: new Map<string, Route>(),
-    view: new Map<string, Route>(),
-    shortcut: new Map<string, Route>(),
-  }
+  const byKind = matchMaps<Route>()
   for (const route of routes) {
     for (const kind of Object.keys(byKind) as MatchKind[]) {
       const value = route.match[kind]

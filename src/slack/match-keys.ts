@@ -35,3 +35,8 @@ export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T
   }
   return undefined
 }
+
+/** One empty Map per match kind, for a registry that `lookup` reads. */
+export function matchMaps<T>(): Record<MatchKind, Map<string, T>> {
+  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map() }
+}
