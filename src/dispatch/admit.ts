@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newJobId } from './job-id.js'
 import type { NonceStore } from '../replay/nonce-store.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { SlackRequest } from '../slack/slack-request.js'
@@ -45,7 +45,7 @@ export interface AdmitInput {
  */
 export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Promise<Admission> {
   const { nonces, queue, router, ttlSeconds } = deps
-  const newId = deps.newId ?? randomUUID
+  const newId = deps.newId ?? (() => newJobId())
 
   async function claimAll(keys: readonly string[]): Promise<{ duplicate: boolean; claimed: string[] }> {
     let results: Array<'first' | 'duplicate'>

@@ -1,3 +1,4 @@
+import { openDurableKeySet } from '../storage/durable-key-set.js'
 import type { SqliteDatabase } from '../storage/sqlite-database.js'
 import { retryDelayMs } from './backoff.js'
 import type { DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
@@ -32,13 +33,14 @@ CREATE TABLE IF NOT EXISTS jobs (
   enqueued_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
-CREATE TABLE IF NOT EXISTS job_keys (
-  key TEXT PRIMARY KEY,
-  job_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS job_keys_expires_at ON job_keys (expires_at);
 `
+
+/**
+ * Taking and settling an attempt need not wait for the disk: if a crash loses either, the
+ * job is still queued or active on disk and is delivered again at restart, as it would be
+ * after a crash in the middle of the delivery itself.
+ */
+const LOSABLE = { durable: false } as const
 
 interface JobRow {
   id: string
@@ -56,7 +58,8 @@ interface JobRow {
 /**
  * The embedded JobQueue, in the same SQLite file as the nonces. Every write goes through
  * the group-commit writer, so an enqueue is on disk when it resolves, without one fsync
- * per request. Idempotency keys are claimed in the same transaction as the insert.
+ * per request. An idempotency key is decided in memory and written in the same transaction
+ * as the job (see storage/durable-key-set.ts).
  */
 export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJobQueueOptions = {}): JobQueue {
   const { handle, writer } = database
@@ -66,11 +69,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const leaseMs = options.leaseMs ?? 5 * 60_000
   handle.exec(SCHEMA)
 
-  const claimKey = handle.prepare(
-    `INSERT INTO job_keys (key, job_id, expires_at) VALUES (?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at
-     WHERE job_keys.expires_at <= ?`,
-  )
+  const idempotencyKeys = openDurableKeySet(database, 'job_idempotency_keys', { now })
   const insertJob = handle.prepare(
     `INSERT INTO jobs (id, route, state, attempts, max_attempts, backoff_base_ms, backoff_max_ms, run_at, payload, enqueued_at)
      VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)`,
@@ -80,6 +79,9 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const dueJobs = handle.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at LIMIT ?`)
   const takeJob = handle.prepare(
     `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? RETURNING *`,
+  )
+  const takeFresh = handle.prepare(
+    `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? AND state = 'queued' RETURNING *`,
   )
   const completeJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state = 'active'`)
   const rescheduleJob = handle.prepare(
@@ -95,22 +97,34 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const dropJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state IN ('dead', 'queued')`)
   const listAll = handle.prepare(`SELECT * FROM jobs ORDER BY enqueued_at, id LIMIT ?`)
   const listByState = handle.prepare(`SELECT * FROM jobs WHERE state = ? ORDER BY enqueued_at, id LIMIT ?`)
-  const purgeKeys = handle.prepare(
-    'DELETE FROM job_keys WHERE key IN (SELECT key FROM job_keys WHERE expires_at <= ? LIMIT 10000)',
-  )
   const backoffOf = handle.prepare('SELECT backoff_base_ms, backoff_max_ms FROM jobs WHERE id = ?')
   const ping = handle.prepare('SELECT 1')
 
-  const wakers = new Set<() => void>()
-  const purgeTimer = setInterval(() => void writer.run(() => purgeKeys.run(now())).catch(() => undefined), 60_000).unref()
+  /** Consumers' wake-ups; `scan` asks for a look at the whole table, not only fresh jobs. */
+  const wakers = new Set<(scan: boolean) => void>()
+  const purgeTimer = setInterval(() => void idempotencyKeys.purge().catch(() => undefined), 60_000).unref()
 
-  function take(limit: number): Promise<Job[]> {
+  // Jobs enqueued by this process, due now: a consumer here takes them by id, without
+  // scanning the table. The scan (leases run out, retries come due, jobs from before a
+  // restart or re-driven by an operator) runs on the poll timer and on explicit wakes.
+  let fresh: string[] = []
+  const MAX_FRESH = 10_000
+
+  function take(limit: number, scan: boolean): Promise<Job[]> {
+    if (!scan && fresh.length === 0) return Promise.resolve([])
     return writer.run(() => {
       const at = now()
-      const ids = expiredLeases.all(at, limit) as Array<{ id: string }>
-      if (ids.length < limit) ids.push(...(dueJobs.all(at, limit - ids.length) as Array<{ id: string }>))
-      return ids.map(({ id }) => toJob(takeJob.get(at + leaseMs, id) as JobRow))
-    })
+      const jobs: Job[] = []
+      while (jobs.length < limit && fresh.length > 0) {
+        const row = takeFresh.get(at + leaseMs, fresh.shift()) as JobRow | undefined
+        if (row !== undefined) jobs.push(toJob(row))
+      }
+      if (!scan || jobs.length === limit) return jobs
+      const ids = expiredLeases.all(at, limit - jobs.length) as Array<{ id: string }>
+      if (jobs.length + ids.length < limit) ids.push(...(dueJobs.all(at, limit - jobs.length - ids.length) as Array<{ id: string }>))
+      for (const { id } of ids) jobs.push(toJob(takeJob.get(at + leaseMs, id) as JobRow))
+      return jobs
+    }, LOSABLE)
   }
 
   function settle(job: Job, outcome: DeliveryOutcome): Promise<unknown> {
@@ -122,20 +136,30 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       if (row === undefined) return undefined
       const delay = retryDelayMs(job.attempt, { baseDelayMs: row.backoff_base_ms, maxDelayMs: row.backoff_max_ms }, random)
       return rescheduleJob.run(now() + delay, error, job.id)
-    })
+    }, LOSABLE)
   }
 
   return {
-    enqueue(job) {
+    async enqueue(job): Promise<EnqueueResult> {
+      const at = now()
+      const expiresAt = at + job.idempotencyTtlSeconds * 1000
+      const claim = idempotencyKeys.claim(job.idempotencyKey, expiresAt)
+      if (claim === 'duplicate') return 'duplicate'
+      if (claim === 'full') throw new Error('the queue holds its maximum of live idempotency keys')
       const payload = JSON.stringify(job.payload)
-      const result = writer.run((): EnqueueResult => {
-        const at = now()
-        if (claimKey.run(job.idempotencyKey, job.id, at + job.idempotencyTtlSeconds * 1000, at).changes === 0) return 'duplicate'
-        insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
-        return 'enqueued'
-      })
-      void result.then((r) => r === 'enqueued' && wakers.forEach((wake) => wake()), () => undefined)
-      return result
+      try {
+        // The key and the job are written in one transaction: both are on disk, or neither.
+        await writer.run(() => {
+          idempotencyKeys.persist(job.idempotencyKey, expiresAt)
+          insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
+        })
+      } catch (err) {
+        idempotencyKeys.forget(job.idempotencyKey)
+        throw err
+      }
+      if (wakers.size > 0 && fresh.length < MAX_FRESH) fresh.push(job.id)
+      wakers.forEach((wake) => wake(false))
+      return 'enqueued'
     },
 
     consume(handler: JobHandler, { concurrency, onError }: ConsumeOptions): JobConsumer {
@@ -144,13 +168,17 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       let filling = false
       const settled = new Set<Promise<void>>()
 
-      async function fill(): Promise<void> {
+      let scanAsked = false
+      async function fill(scan: boolean): Promise<void> {
+        scanAsked ||= scan
         if (filling || !running) return
         filling = true
         try {
           while (running && inFlight < concurrency) {
-            const jobs = await take(concurrency - inFlight)
-            if (jobs.length === 0) break
+            const scanNow = scanAsked
+            scanAsked = false
+            const jobs = await take(concurrency - inFlight, scanNow)
+            if (jobs.length === 0 && !scanAsked) break
             for (const job of jobs) deliver(job)
           }
         } catch (err) {
@@ -170,17 +198,17 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
           .then(() => {
             inFlight--
             settled.delete(done)
-            void fill()
+            void fill(false)
           })
         settled.add(done)
       }
 
-      const wake = () => void fill()
+      const wake = (scan: boolean) => void fill(scan)
       wakers.add(wake)
-      const timer = setInterval(wake, pollIntervalMs)
+      const timer = setInterval(() => wake(true), pollIntervalMs)
       // One process owns the embedded file (the gateway holds a lock on its data directory),
       // so whatever is still active was interrupted by a crash: deliver it again now.
-      void writer.run(() => requeueActive.run(now())).then(wake, () => undefined)
+      void writer.run(() => requeueActive.run(now())).then(() => wake(true), () => undefined)
 
       return {
         async stop() {
@@ -199,7 +227,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     },
     async retry(id) {
       const r = await writer.run(() => retryDead.run(now(), id))
-      if (r.changes === 1) wakers.forEach((wake) => wake())
+      if (r.changes === 1) wakers.forEach((wake) => wake(true))
       return r.changes === 1
     },
     async drop(id) {
@@ -211,6 +239,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     async close() {
       clearInterval(purgeTimer)
       wakers.clear()
+      fresh = []
     },
   }
 }

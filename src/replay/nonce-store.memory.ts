@@ -1,3 +1,4 @@
+import { ExpiringKeys } from '../storage/expiring-keys.js'
 import { NonceStoreFullError, type ClaimResult, type NonceStore } from './nonce-store.js'
 
 export interface MemoryNonceStoreOptions {
@@ -14,32 +15,21 @@ export interface MemoryNonceStoreOptions {
 export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): NonceStore {
   const maxEntries = options.maxEntries ?? 100_000
   const now = options.now ?? Date.now
-  const expiries = new Map<string, number>()
-
-  function sweep(at: number): void {
-    for (const [key, expiresAt] of expiries) if (expiresAt <= at) expiries.delete(key)
-  }
+  let keys = new ExpiringKeys(maxEntries)
 
   return {
-    async claim(key, ttlSeconds) {
+    async claim(key, ttlSeconds): Promise<ClaimResult> {
       const at = now()
-      const expiresAt = expiries.get(key)
-      if (expiresAt !== undefined && expiresAt > at) return 'duplicate' satisfies ClaimResult
-      if (expiresAt === undefined && expiries.size >= maxEntries) {
-        sweep(at)
-        if (expiries.size >= maxEntries) throw new NonceStoreFullError(`nonce store holds ${maxEntries} live keys`)
-      }
-      // Delete first so that Map order stays close to expiry order.
-      expiries.delete(key)
-      expiries.set(key, at + ttlSeconds * 1000)
-      return 'first'
+      const verdict = keys.claim(key, at, at + ttlSeconds * 1000)
+      if (verdict === 'full') throw new NonceStoreFullError(`nonce store holds ${maxEntries} live keys`)
+      return verdict
     },
     async release(key) {
-      expiries.delete(key)
+      keys.forget(key)
     },
     async ping() {},
     async close() {
-      expiries.clear()
+      keys = new ExpiringKeys(maxEntries)
     },
   }
 }

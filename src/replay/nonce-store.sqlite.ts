@@ -1,58 +1,46 @@
+import { openDurableKeySet } from '../storage/durable-key-set.js'
 import type { SqliteDatabase } from '../storage/sqlite-database.js'
-import type { ClaimResult, NonceStore } from './nonce-store.js'
+import { NonceStoreFullError, type ClaimResult, type NonceStore } from './nonce-store.js'
 
 export interface SqliteNonceStoreOptions {
   /** Clock in milliseconds; injectable for tests. */
   readonly now?: () => number
   /** How often expired keys are purged (default 60 s); 0 disables the timer. */
   readonly purgeIntervalMs?: number
+  /** Most live keys held (default 2,000,000); beyond it claims are refused (fail closed). */
+  readonly maxEntries?: number
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS nonces (
-  key TEXT PRIMARY KEY,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nonces_expires_at ON nonces (expires_at);
-`
 
 /**
  * The embedded NonceStore: claims survive a restart, so a request captured before a crash
- * is still refused after it. One statement decides atomically: a new key is inserted, an
- * expired one is taken over, a live one is left alone (0 rows changed = duplicate).
+ * is still refused after it. The decision is made in memory, atomically on the event loop;
+ * `claim` resolves once the claim is on disk (see storage/durable-key-set.ts).
  */
 export function createSqliteNonceStore(database: SqliteDatabase, options: SqliteNonceStoreOptions = {}): NonceStore {
-  const { handle, writer } = database
   const now = options.now ?? Date.now
-  handle.exec(SCHEMA)
-  const claimStmt = handle.prepare(
-    `INSERT INTO nonces (key, expires_at) VALUES (?, ?)
-     ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
-  )
-  const releaseStmt = handle.prepare('DELETE FROM nonces WHERE key = ?')
-  const purgeStmt = handle.prepare(
-    'DELETE FROM nonces WHERE key IN (SELECT key FROM nonces WHERE expires_at <= ? LIMIT 10000)',
-  )
-  const pingStmt = handle.prepare('SELECT 1')
+  const keys = openDurableKeySet(database, 'nonce_keys', { now, ...(options.maxEntries !== undefined && { maxEntries: options.maxEntries }) })
+  const ping = database.handle.prepare('SELECT 1')
 
   const interval = options.purgeIntervalMs ?? 60_000
-  const timer = interval > 0 ? setInterval(() => void purge(), interval).unref() : undefined
-  async function purge(): Promise<void> {
-    await writer.run(() => purgeStmt.run(now())).catch(() => undefined)
-  }
+  const timer = interval > 0 ? setInterval(() => void keys.purge().catch(() => undefined), interval).unref() : undefined
 
   return {
-    claim(key, ttlSeconds) {
-      return writer.run((): ClaimResult => {
-        const at = now()
-        return claimStmt.run(key, at + ttlSeconds * 1000, at).changes === 1 ? 'first' : 'duplicate'
-      })
+    async claim(key, ttlSeconds): Promise<ClaimResult> {
+      const expiresAt = now() + ttlSeconds * 1000
+      const verdict = keys.claim(key, expiresAt)
+      if (verdict === 'duplicate') return 'duplicate'
+      if (verdict === 'full') throw new NonceStoreFullError(`nonce store holds its maximum of live keys`)
+      try {
+        await database.writer.run(() => keys.persist(key, expiresAt), { oneStatement: true })
+      } catch (err) {
+        keys.forget(key)
+        throw err
+      }
+      return 'first'
     },
-    async release(key) {
-      await writer.run(() => releaseStmt.run(key))
-    },
+    release: (key) => keys.release(key),
     async ping() {
-      pingStmt.get()
+      ping.get()
     },
     async close() {
       if (timer) clearInterval(timer)

@@ -65,6 +65,17 @@ describe('sqlite JobQueue', () => {
     reopened.close()
   })
 
+  it('keeps its idempotency keys across a restart', async () => {
+    const file = tempDb()
+    const db = openSqliteDatabase(file)
+    const job = newJob()
+    expect(await createSqliteJobQueue(db).enqueue(job)).toBe('enqueued')
+    db.close()
+    const reopened = openSqliteDatabase(file)
+    expect(await createSqliteJobQueue(reopened).enqueue({ ...newJob(), idempotencyKey: job.idempotencyKey })).toBe('duplicate')
+    reopened.close()
+  })
+
   it('rejects enqueue once its database is closed (the gateway then answers 503)', async () => {
     const db = openSqliteDatabase(':memory:')
     const queue = createSqliteJobQueue(db)

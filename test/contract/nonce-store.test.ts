@@ -62,6 +62,21 @@ describe('sqlite NonceStore', () => {
     second.close()
   })
 
+  it('forgets a released key across a restart too', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'slackgate-nonce-')), 'sg.db')
+    const first = openSqliteDatabase(file)
+    const store = createSqliteNonceStore(first, { purgeIntervalMs: 0 })
+    await store.claim('sig:kept', 600)
+    await store.claim('sig:released', 600)
+    await store.release('sig:released')
+    first.close()
+    const second = openSqliteDatabase(file)
+    const again = createSqliteNonceStore(second, { purgeIntervalMs: 0 })
+    expect(await again.claim('sig:released', 600)).toBe('first')
+    expect(await again.claim('sig:kept', 600)).toBe('duplicate')
+    second.close()
+  })
+
   it('purges expired keys', async () => {
     const clock = fakeClock()
     const db = openSqliteDatabase(':memory:')
@@ -69,7 +84,7 @@ describe('sqlite NonceStore', () => {
     await store.claim('old', 1)
     await clock.advance(2000)
     await new Promise((r) => setTimeout(r, 60))
-    expect(db.handle.prepare('SELECT count(*) AS n FROM nonces').get()).toEqual({ n: 0 })
+    expect(db.handle.prepare('SELECT count(*) AS n FROM nonce_keys').get()).toEqual({ n: 0 })
     await store.close()
     db.close()
   })

@@ -1,0 +1,72 @@
+import { ExpiringKeys, type KeyClaim } from './expiring-keys.js'
+import type { SqliteDatabase } from './sqlite-database.js'
+
+export interface DurableKeySetOptions {
+  /** Clock in milliseconds. */
+  readonly now: () => number
+  /** Most live keys held (default 2,000,000, about 250 MB); beyond it claims are refused. */
+  readonly maxEntries?: number
+}
+
+export interface DurableKeySet {
+  /**
+   * Decides at once, in memory: `first` records the key as claimed, and the caller then
+   * writes it with `persist` in a group-commit operation, or undoes the claim with `forget`
+   * if that write fails.
+   */
+  claim(key: string, expiresAt: number): KeyClaim
+  /** Writes a claimed key; call inside a writer operation. */
+  persist(key: string, expiresAt: number): void
+  /** Undoes a claim in memory. */
+  forget(key: string): void
+  /** Forgets a key this caller claimed and deletes its record. */
+  release(key: string): Promise<void>
+  /** Deletes expired records (a writer operation) and drops them from memory. */
+  purge(): Promise<void>
+}
+
+/**
+ * A set of expiring keys kept in memory and recorded in an append-only SQLite table, for
+ * the embedded nonce store and the queue's idempotency keys.
+ *
+ * Why not a table keyed by the key: a key is a signature or a random id, so every insert
+ * would land on a random B-tree page, and each commit would write every page it touched to
+ * the WAL (35 to 45 µs per insert measured here, against 8 to 15 µs for an append). Here the
+ * table is written in expiry order only, and the lookup is a Map. The gateway holds an
+ * exclusive lock on the database, so this process's memory is the only one that decides;
+ * at start the live records are read back, so claims survive a restart or a crash.
+ */
+export function openDurableKeySet(database: SqliteDatabase, table: string, options: DurableKeySetOptions): DurableKeySet {
+  if (!/^[a-z_]+$/.test(table)) throw new Error(`invalid table name ${table}`)
+  const { handle, writer } = database
+  const { now } = options
+  handle.exec(`
+    CREATE TABLE IF NOT EXISTS ${table} (key TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS ${table}_expires_at ON ${table} (expires_at);
+  `)
+  const keys = new ExpiringKeys(options.maxEntries ?? 2_000_000)
+  const live = handle.prepare(`SELECT key, expires_at FROM ${table} WHERE expires_at > ? ORDER BY expires_at`)
+  for (const row of live.all(now()) as Array<{ key: string; expires_at: number }>) keys.restore(row.key, row.expires_at)
+
+  const insert = handle.prepare(`INSERT INTO ${table} (key, expires_at) VALUES (?, ?)`)
+  const remove = handle.prepare(`DELETE FROM ${table} WHERE expires_at = ? AND key = ?`)
+  const purge = handle.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT 10000)`)
+
+  return {
+    claim: (key, expiresAt) => keys.claim(key, now(), expiresAt),
+    persist(key, expiresAt) {
+      insert.run(key, expiresAt)
+    },
+    forget: (key) => keys.forget(key),
+    async release(key) {
+      const expiresAt = keys.expiryOf(key)
+      keys.forget(key)
+      if (expiresAt !== undefined) await writer.run(() => remove.run(expiresAt, key), { oneStatement: true })
+    },
+    async purge() {
+      const at = now()
+      keys.sweep(at)
+      await writer.run(() => purge.run(at), { oneStatement: true, durable: false })
+    },
+  }
+}
