@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { LoadJob, LoadResult } from './load-client.js'
+
+const client = fileURLToPath(new URL('./load-client.ts', import.meta.url))
+
+/** Runs autocannon in its own process, pinned to `core`, and returns its figures. */
+export function runLoad(job: LoadJob, core = 1): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'taskset',
+      ['-c', String(core), process.execPath, '--import', 'tsx', client, JSON.stringify(job)],
+      { timeout: (job.durationSeconds + 60) * 1000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`load generator failed: ${err.message}\n${stderr}`))
+        resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as LoadResult)
+      },
+    )
+  })
+}
+
+export type { LoadJob, LoadResult }

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startServer, type RunningServer } from './server.js'
+import { BENCH_SECRET } from './slash-command.js'
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+const handler = fileURLToPath(new URL('../servers/ack-handler.mjs', import.meta.url))
+
+export interface SlackgateSetup {
+  /** `embedded` (one SQLite file) or `distributed` (Redis nonces and queue). */
+  readonly mode: 'embedded' | 'distributed'
+  readonly redisUrl?: string
+  /** Extra routes /cmd0 … beside /deploy, for the growth runs. */
+  readonly extraRoutes?: number
+  readonly bodyLimitBytes?: number
+}
+
+/** Starts `slackgate start` from the built package with a fresh data directory. */
+export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'slackgate-bench-'))
+  const extra = setup.extraRoutes ?? 0
+  const routes = [{ name: 'deploy', match: { command: '/deploy' }, handler }]
+  for (let i = 0; i < extra; i++) routes.push({ name: `cmd${i}`, match: { command: `/cmd${i}` }, handler })
+  const stores =
+    setup.mode === 'distributed'
+      ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl } }
+      : {}
+  const config = {
+    dataDir: join(dir, 'data'),
+    server: { host: '127.0.0.1', bodyLimitBytes: setup.bodyLimitBytes ?? 1024 * 1024 * 2 },
+    ...stores,
+    routes,
+  }
+  // JSON is YAML: the config is written as the gateway reads it from users.
+  writeFileSync(join(dir, 'slackgate.yaml'), JSON.stringify(config))
+  const server = await startServer([cli, 'start', '--config', join(dir, 'slackgate.yaml')], {
+    SLACK_SIGNING_SECRET: BENCH_SECRET,
+    BENCH_ROUTES: String(extra),
+  })
+  return {
+    ...server,
+    async stop() {
+      const result = await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+      return result
+    },
+  }
+}

@@ -1,0 +1,135 @@
+// `npm run bench`: every figure slackgate quotes, measured side by side in one run.
+// Servers run pinned to core 0 and the load generator to core 1 (taskset). Needs Redis for
+// the distributed rows (REDIS_URL, default redis://127.0.0.1:6379, database 9 is flushed).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { Command } from 'commander'
+import { redisNonceGrowth, sqliteNonceGrowth, type NonceGrowthRow } from './growth-nonces.js'
+import { baseline, bolt, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
+import { machine, table, fmt } from './lib/report.js'
+import { median } from './lib/stats.js'
+import { microVerify, round2 } from './micro-verify.js'
+
+const cli = new Command()
+  .option('--rounds <n>', 'interleaved rounds of the HTTP comparison', '2')
+  .option('--duration <s>', 'seconds per measured HTTP run', '10')
+  .option('--growth-duration <s>', 'seconds per HTTP growth run', '5')
+  .option('--skip-growth', 'only the micro and HTTP comparisons')
+  .parse()
+const opts = cli.opts<{ rounds: string; duration: string; growthDuration: string; skipGrowth?: boolean }>()
+const redisUrl = `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/9`
+const log = (message: string) => process.stderr.write(`${message}\n`)
+
+const http: MeasureOptions = { durationSeconds: Number(opts.duration), warmupSeconds: 2, connections: 100 }
+const growthHttp: MeasureOptions = { durationSeconds: Number(opts.growthDuration), warmupSeconds: 1, connections: 50 }
+
+const host = machine()
+log(`slackgate bench on ${host.cpu} (${host.cores} cores), Node ${host.node}`)
+
+log('micro: verify')
+const micro = microVerify()
+
+log('load generator ceilings')
+const ceilings = [] as Array<{ engine: string; rps: number }>
+for (const engine of ['undici', 'autocannon'] as const) {
+  const run = await measure(noop, 0, { ...http, durationSeconds: 5, warmupSeconds: 1, engine })
+  ceilings.push({ engine, rps: run.load.rps })
+}
+
+const embedded = slackgate('slackgate embedded (SQLite)', { mode: 'embedded' })
+const distributed = slackgate('slackgate distributed (Redis)', { mode: 'distributed', redisUrl })
+const contenders: Scenario[] = [baseline, bolt, embedded, distributed]
+const runs: HttpRun[] = []
+for (let round = 1; round <= Number(opts.rounds); round++) {
+  for (const scenario of contenders) {
+    log(`http round ${round}: ${scenario.name}`)
+    runs.push(await measure(scenario, round, http))
+  }
+}
+const summary = contenders.map((s) => {
+  const mine = runs.filter((r) => r.server === s.name)
+  const pick = (f: (r: HttpRun) => number) => median(mine.map(f))
+  return {
+    server: s.name,
+    rps: Math.round(pick((r) => r.load.rps)),
+    p50: pick((r) => r.load.p50),
+    p99: pick((r) => r.load.p99),
+    max: Math.max(...mine.map((r) => r.load.max)),
+    non2xx: mine.reduce((n, r) => n + r.load.non2xx + r.load.errors, 0),
+    peakRssMb: Math.max(...mine.map((r) => r.peakRssMb)),
+    cpuMicrosPerRequest: Math.round(pick((r) => r.cpuMicrosPerRequest)),
+  }
+})
+const base = summary[0] as (typeof summary)[number]
+const withRatios = summary.map((s) => ({
+  ...s,
+  ratioToBaseline: round2(s.rps / base.rps),
+  cpuRatioToBaseline: round2(base.cpuMicrosPerRequest / s.cpuMicrosPerRequest),
+}))
+const boltRps = (summary[1] as (typeof summary)[number]).rps
+
+const growth = { bodySize: [] as HttpRun[], routes: [] as HttpRun[], nonces: [] as NonceGrowthRow[] }
+if (!opts.skipGrowth) {
+  for (const bytes of [1024, 64 * 1024, 1024 * 1024]) {
+    for (const scenario of [baseline, embedded]) {
+      log(`growth: ${bytes}-byte bodies, ${scenario.name}`)
+      const run = await measure(scenario, 0, { ...growthHttp, bodyBytes: bytes })
+      growth.bodySize.push({ ...run, server: `${scenario.name} @ ${bytes} B` })
+    }
+  }
+  for (const count of [10, 1000, 10_000]) {
+    log(`growth: ${count} routes`)
+    const scenario = slackgate(`slackgate embedded, ${count} routes`, { mode: 'embedded', extraRoutes: count - 1 })
+    growth.routes.push(await measure(scenario, 0, { ...growthHttp, command: `/cmd${count - 2}` }))
+  }
+  for (const stored of [10_000, 1_000_000]) {
+    log(`growth: nonce claims with ${stored} stored keys`)
+    growth.nonces.push(await sqliteNonceGrowth(stored), await redisNonceGrowth(redisUrl, stored))
+  }
+}
+
+const result = { machine: host, micro, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
+const md = [
+  `# slackgate bench, ${host.date.slice(0, 10)}`,
+  '',
+  `${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB; Node ${host.node}; commit ${host.commit}. Servers pinned to core 0, load generator to core 1.`,
+  '',
+  '## Verify (600-byte body, median of 5 runs)',
+  '',
+  table(['', 'verifications/s'], [['slackgate verifySlackSignature', fmt(micro.slackgate)], ['raw createHmac + timingSafeEqual', fmt(micro.rawHmac)], ['ratio', micro.ratio]]),
+  '',
+  `## HTTP: 100 connections, signed slash commands with distinct trigger_ids, ${http.durationSeconds} s × ${opts.rounds} interleaved rounds (medians)`,
+  '',
+  table(
+    ['server', 'req/s', '× baseline', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'peak RSS MB', 'server CPU µs/req', 'CPU × baseline'],
+    withRatios.map((s) => [s.server, fmt(s.rps), s.ratioToBaseline, fmt(s.p50), fmt(s.p99), fmt(s.max), s.non2xx, s.peakRssMb, s.cpuMicrosPerRequest, s.cpuRatioToBaseline]),
+  ),
+  '',
+  `slackgate embedded vs Bolt: ${round2((withRatios[2]?.rps ?? 0) / boltRps)}×. Load generator ceilings (no-op server): ${ceilings.map((c) => `${c.engine} ${fmt(c.rps)} req/s`).join(', ')}.`,
+  '',
+  ...(opts.skipGrowth
+    ? []
+    : [
+        '## Growth',
+        '',
+        table(
+          ['run (50 connections)', 'req/s', 'server CPU µs/req', 'p99 ms', 'non-2xx'],
+          [...growth.bodySize, ...growth.routes].map((r) => [r.server, fmt(r.load.rps), r.cpuMicrosPerRequest, fmt(r.load.p99), r.load.non2xx + r.load.errors]),
+        ),
+        '',
+        table(
+          ['nonce store', 'stored keys', 'µs per claim (100 in flight)', 'startup ms'],
+          growth.nonces.map((n) => [n.store, fmt(n.storedKeys), n.microsPerClaim, n.startupMs ?? '']),
+        ),
+        '',
+        'Policy rules and audit-log growth are measured once those stages exist (issues 6 and 7).',
+      ]),
+  '',
+].join('\n')
+
+const dir = new URL('./results/', import.meta.url)
+mkdirSync(dir, { recursive: true })
+const stem = `${host.date.slice(0, 19).replace(/[:T]/g, '-')}-${host.host}`
+writeFileSync(new URL(`${stem}.json`, dir), `${JSON.stringify(result, null, 2)}\n`)
+writeFileSync(new URL(`${stem}.md`, dir), md)
+process.stdout.write(md)
+log(`results: bench/results/${stem}.{json,md}`)
