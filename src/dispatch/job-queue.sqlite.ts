@@ -143,20 +143,14 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     async enqueue(job): Promise<EnqueueResult> {
       const at = now()
       const expiresAt = at + job.idempotencyTtlSeconds * 1000
-      const claim = idempotencyKeys.claim(job.idempotencyKey, expiresAt)
+      // The key and the job are written in one transaction: both are on disk, or neither.
+      // A duplicate is answered from memory, before the payload is serialised.
+      const claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, () => {
+        const payload = JSON.stringify(job.payload)
+        insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
+      })
       if (claim === 'duplicate') return 'duplicate'
       if (claim === 'full') throw new Error('the queue holds its maximum of live idempotency keys')
-      const payload = JSON.stringify(job.payload)
-      try {
-        // The key and the job are written in one transaction: both are on disk, or neither.
-        await writer.run(() => {
-          idempotencyKeys.persist(job.idempotencyKey, expiresAt)
-          insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
-        })
-      } catch (err) {
-        idempotencyKeys.forget(job.idempotencyKey)
-        throw err
-      }
       if (wakers.size > 0 && fresh.length < MAX_FRESH) fresh.push(job.id)
       wakers.forEach((wake) => wake(false))
       return 'enqueued'

@@ -26,17 +26,9 @@ export function createSqliteNonceStore(database: SqliteDatabase, options: Sqlite
 
   return {
     async claim(key, ttlSeconds): Promise<ClaimResult> {
-      const expiresAt = now() + ttlSeconds * 1000
-      const verdict = keys.claim(key, expiresAt)
-      if (verdict === 'duplicate') return 'duplicate'
-      if (verdict === 'full') throw new NonceStoreFullError(`nonce store holds its maximum of live keys`)
-      try {
-        await database.writer.run(() => keys.persist(key, expiresAt), { oneStatement: true })
-      } catch (err) {
-        keys.forget(key)
-        throw err
-      }
-      return 'first'
+      const verdict = await keys.claim(key, now() + ttlSeconds * 1000)
+      if (verdict === 'full') throw new NonceStoreFullError('nonce store holds its maximum of live keys')
+      return verdict
     },
     release: (key) => keys.release(key),
     async ping() {

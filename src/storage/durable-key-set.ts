@@ -10,15 +10,12 @@ export interface DurableKeySetOptions {
 
 export interface DurableKeySet {
   /**
-   * Decides at once, in memory: `first` records the key as claimed, and the caller then
-   * writes it with `persist` in a group-commit operation, or undoes the claim with `forget`
-   * if that write fails.
+   * Claims `key` until `expiresAt`. The decision is made at once, in memory (atomic on the
+   * event loop); for `first`, the key is then written in a group-commit operation together
+   * with whatever `alongside` writes (in the same transaction), and the promise resolves once
+   * both are on disk. If that write fails, the claim is undone and the promise rejects.
    */
-  claim(key: string, expiresAt: number): KeyClaim
-  /** Writes a claimed key; call inside a writer operation. */
-  persist(key: string, expiresAt: number): void
-  /** Undoes a claim in memory. */
-  forget(key: string): void
+  claim(key: string, expiresAt: number, alongside?: () => void): Promise<KeyClaim>
   /** Forgets a key this caller claimed and deletes its record. */
   release(key: string): Promise<void>
   /** Deletes expired records (a writer operation) and drops them from memory. */
@@ -53,11 +50,23 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
   const purge = handle.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT 10000)`)
 
   return {
-    claim: (key, expiresAt) => keys.claim(key, now(), expiresAt),
-    persist(key, expiresAt) {
-      insert.run(key, expiresAt)
+    async claim(key, expiresAt, alongside) {
+      const verdict = keys.claim(key, now(), expiresAt)
+      if (verdict !== 'first') return verdict
+      try {
+        await writer.run(
+          () => {
+            insert.run(key, expiresAt)
+            alongside?.()
+          },
+          { oneStatement: alongside === undefined },
+        )
+      } catch (err) {
+        keys.forget(key)
+        throw err
+      }
+      return 'first'
     },
-    forget: (key) => keys.forget(key),
     async release(key) {
       const expiresAt = keys.expiryOf(key)
       keys.forget(key)
