@@ -42,6 +42,15 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
  */
 const LOSABLE = { durable: false } as const
 
+/** A job this process enqueued, as stored, waiting for a consumer here to take it by id. */
+interface FreshJob {
+  readonly id: string
+  readonly route: string
+  readonly maxAttempts: number
+  readonly enqueuedAt: number
+  readonly payload: string
+}
+
 interface JobRow {
   id: string
   route: string
@@ -81,7 +90,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? RETURNING *`,
   )
   const takeFresh = handle.prepare(
-    `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? AND state = 'queued' RETURNING *`,
+    `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? AND state = 'queued' RETURNING attempts`,
   )
   const completeJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state = 'active'`)
   const rescheduleJob = handle.prepare(
@@ -107,7 +116,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   // Jobs enqueued by this process, due now: a consumer here takes them by id, without
   // scanning the table. The scan (leases run out, retries come due, jobs from before a
   // restart or re-driven by an operator) runs on the poll timer and on explicit wakes.
-  let fresh: string[] = []
+  // The row is not read back: its fields and serialised payload are still at hand.
+  let fresh: FreshJob[] = []
   const MAX_FRESH = 10_000
 
   function take(limit: number, scan: boolean): Promise<Job[]> {
@@ -116,8 +126,9 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       const at = now()
       const jobs: Job[] = []
       while (jobs.length < limit && fresh.length > 0) {
-        const row = takeFresh.get(at + leaseMs, fresh.shift()) as JobRow | undefined
-        if (row !== undefined) jobs.push(toJob(row))
+        const job = fresh.shift() as FreshJob
+        const row = takeFresh.get(at + leaseMs, job.id) as Pick<JobRow, 'attempts'> | undefined
+        if (row !== undefined) jobs.push({ ...job, attempt: row.attempts, payload: JSON.parse(job.payload) as unknown })
       }
       if (!scan || jobs.length === limit) return jobs
       const ids = expiredLeases.all(at, limit - jobs.length) as Array<{ id: string }>
@@ -145,13 +156,18 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       const expiresAt = at + job.idempotencyTtlSeconds * 1000
       // The key and the job are written in one transaction: both are on disk, or neither.
       // A duplicate is answered from memory, before the payload is serialised.
-      const claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, () => {
-        const payload = JSON.stringify(job.payload)
-        insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
+      let payload = ''
+      const claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, {
+        alongside() {
+          payload = JSON.stringify(job.payload)
+          insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
+        },
       })
       if (claim === 'duplicate') return 'duplicate'
       if (claim === 'full') throw new Error('the queue holds its maximum of live idempotency keys')
-      if (wakers.size > 0 && fresh.length < MAX_FRESH) fresh.push(job.id)
+      if (wakers.size > 0 && fresh.length < MAX_FRESH) {
+        fresh.push({ id: job.id, route: job.route, maxAttempts: job.maxAttempts, enqueuedAt: at, payload })
+      }
       wakers.forEach((wake) => wake(false))
       return 'enqueued'
     },

@@ -69,7 +69,9 @@ export function openStores(options: OpenStoresOptions): Stores {
   try {
     let nonces: NonceStore
     const replay = options.replay
-    if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path))
+    // Sharing the queue's file, a claim becomes durable with the job enqueued after it.
+    const sharesQueueFile = replay.kind === 'sqlite' && options.queue.kind === 'sqlite' && options.queue.path === replay.path
+    if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path), { durableClaims: !sharesQueueFile })
     else if (replay.kind === 'memory') nonces = createMemoryNonceStore()
     else nonces = createRedisNonceStore(redis(replay.url))
     closers.push(() => nonces.close())

@@ -8,14 +8,28 @@ export interface DurableKeySetOptions {
   readonly maxEntries?: number
 }
 
+export interface ClaimWriteOptions {
+  /** Further writes in the same transaction as the key: both are stored, or neither. */
+  readonly alongside?: () => void
+  /**
+   * `true` (the default): resolve once the key is on disk. `false`: resolve at its COMMIT,
+   * which survives a crash of this process but not a power loss until the next sync, for a
+   * caller whose own next durable write to the same database makes the key durable with it.
+   */
+  readonly durable?: boolean
+}
+
 export interface DurableKeySet {
   /**
    * Claims `key` until `expiresAt`. The decision is made at once, in memory (atomic on the
-   * event loop); for `first`, the key is then written in a group-commit operation together
-   * with whatever `alongside` writes (in the same transaction), and the promise resolves once
-   * both are on disk. If that write fails, the claim is undone and the promise rejects.
+   * event loop); for `first`, the key is then written in a group-commit operation (see
+   * ClaimWriteOptions), and if that write fails the claim is undone and the promise rejects.
+   *
+   * A `duplicate` is never answered while the first claim of the key is still being
+   * written: it waits for that write, and if the write failed, claims again. Otherwise a
+   * retry answered "duplicate" could outlive an original that was never stored.
    */
-  claim(key: string, expiresAt: number, alongside?: () => void): Promise<KeyClaim>
+  claim(key: string, expiresAt: number, options?: ClaimWriteOptions): Promise<KeyClaim>
   /** Forgets a key this caller claimed and deletes its record. */
   release(key: string): Promise<void>
   /** Deletes expired records (a writer operation) and drops them from memory. */
@@ -49,24 +63,44 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
   const remove = handle.prepare(`DELETE FROM ${table} WHERE expires_at = ? AND key = ?`)
   const purge = handle.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT 10000)`)
 
+  /** Claims whose write has not settled yet, so that a duplicate can wait for it. */
+  const writing = new Map<string, Promise<unknown>>()
+
+  async function claim(key: string, expiresAt: number, options: ClaimWriteOptions): Promise<KeyClaim> {
+    const verdict = keys.claim(key, now(), expiresAt)
+    if (verdict === 'duplicate') {
+      const first = writing.get(key)
+      if (first === undefined) return 'duplicate'
+      return first.then(
+        () => 'duplicate',
+        () => claim(key, expiresAt, options),
+      )
+    }
+    if (verdict === 'full') return 'full'
+    const { alongside } = options
+    const write = writer
+      .run(
+        () => {
+          insert.run(key, expiresAt)
+          alongside?.()
+        },
+        { oneStatement: alongside === undefined, durable: options.durable ?? true },
+      )
+      .then(
+        () => void writing.delete(key),
+        (err: unknown) => {
+          writing.delete(key)
+          keys.forget(key)
+          throw err
+        },
+      )
+    writing.set(key, write)
+    await write
+    return 'first'
+  }
+
   return {
-    async claim(key, expiresAt, alongside) {
-      const verdict = keys.claim(key, now(), expiresAt)
-      if (verdict !== 'first') return verdict
-      try {
-        await writer.run(
-          () => {
-            insert.run(key, expiresAt)
-            alongside?.()
-          },
-          { oneStatement: alongside === undefined },
-        )
-      } catch (err) {
-        keys.forget(key)
-        throw err
-      }
-      return 'first'
-    },
+    claim: (key, expiresAt, options = {}) => claim(key, expiresAt, options),
     async release(key) {
       const expiresAt = keys.expiryOf(key)
       keys.forget(key)

@@ -1,0 +1,56 @@
+/** What a secret-named field's value is replaced with. */
+export const REDACTED = '[redacted]'
+
+/**
+ * Field names that can carry a secret, in any case, in camelCase or snake_case: a signature,
+ * an Authorization header or cookie, anything named like a secret, token, password or
+ * credential, and any name ending in `key` after `_`, `-`, `api`, `private` or `signing`
+ * (`SLACK_SIGNING_KEY`, `apiKey`, `x-api-key`). Over-redacting a harmless field is the safe
+ * failure.
+ */
+const SECRET_NAME = /(?:secrets?|tokens?|signatures?|authorization|cookie|password|passphrase|credentials?|(?:[_-]|api|private|signing)key)$/i
+
+/** Nesting deeper than this is not walked but replaced: a log line is no place for it. */
+const MAX_DEPTH = 8
+const TOO_DEEP = '[too deep]'
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name)
+}
+
+/**
+ * Returns `value` with every secret-named field, at any depth, replaced by `[redacted]`.
+ * Copy on write: an object without such a field is returned as is, so the common log line
+ * costs a walk over its keys and no allocation. Plain objects, arrays and errors are walked
+ * (an error's copy keeps its prototype, message and stack); binary data and dates are left.
+ */
+export function redactSecrets<T>(value: T): T {
+  return walk(value, 0) as T
+}
+
+function walk(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value
+  if (ArrayBuffer.isView(value) || value instanceof Date || value instanceof ArrayBuffer) return value
+  if (depth >= MAX_DEPTH) return TOO_DEEP
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      const next = walk(item, depth + 1)
+      if (next !== item) (copy ??= value.slice())[i] = next
+    }
+    return copy ?? value
+  }
+  const record = value as Record<string, unknown>
+  let copy: Record<string, unknown> | undefined
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue
+    const field = record[key]
+    const next = SECRET_NAME.test(key) ? (field === undefined ? field : REDACTED) : walk(field, depth + 1)
+    if (next !== field) {
+      copy ??= Object.create(Object.getPrototypeOf(record), Object.getOwnPropertyDescriptors(record)) as Record<string, unknown>
+      Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true })
+    }
+  }
+  return copy ?? value
+}

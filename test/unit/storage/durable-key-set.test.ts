@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { openDurableKeySet } from '../../../src/storage/durable-key-set.js'
+import { GroupCommitWriter, type DurableSync } from '../../../src/storage/group-commit.js'
+import { openSqliteDatabase } from '../../../src/storage/sqlite-database.js'
+
+const NOW = 1_700_000_000_000
+const LATER = NOW + 60_000
+
+/** A key set over an in-memory database whose syncs complete only when the test says so. */
+function keySetWithManualSync() {
+  const db = openSqliteDatabase(':memory:')
+  const syncs: Array<(err: Error | null) => void> = []
+  const sync: DurableSync = (done) => void syncs.push(done)
+  const writer = new GroupCommitWriter(db.handle, sync)
+  const keys = openDurableKeySet({ ...db, writer }, 'test_keys', { now: () => NOW })
+  const flushSyncs = async () => {
+    await new Promise((r) => setImmediate(r))
+    while (syncs.length > 0) syncs.shift()?.(null)
+    await new Promise((r) => setImmediate(r))
+  }
+  return { db, keys, syncs, flushSyncs }
+}
+
+const settled = (p: Promise<unknown>) => {
+  const state = { done: false as boolean, value: undefined as unknown }
+  void p.then((value) => Object.assign(state, { done: true, value }), (value: unknown) => Object.assign(state, { done: true, value }))
+  return state
+}
+
+describe('DurableKeySet', () => {
+  it('does not answer a duplicate before the first claim of the key is on disk', async () => {
+    const { db, keys, syncs, flushSyncs } = keySetWithManualSync()
+    const first = settled(keys.claim('k', LATER))
+    const second = settled(keys.claim('k', LATER))
+    await new Promise((r) => setImmediate(r))
+    expect(syncs).toHaveLength(1)
+    expect(first.done).toBe(false)
+    expect(second.done).toBe(false)
+    await flushSyncs()
+    expect(first.value).toBe('first')
+    expect(second.value).toBe('duplicate')
+    db.close()
+  })
+
+  it('gives the key to a waiting duplicate when the first write fails', async () => {
+    const { db, keys, flushSyncs } = keySetWithManualSync()
+    const first = settled(
+      keys.claim('k', LATER, {
+        alongside() {
+          throw new Error('disk full')
+        },
+      }),
+    )
+    const second = keys.claim('k', LATER)
+    await flushSyncs()
+    expect(first.value).toEqual(new Error('disk full'))
+    await flushSyncs()
+    await expect(second).resolves.toBe('first')
+    expect(db.handle.prepare('SELECT key FROM test_keys').all()).toEqual([{ key: 'k' }])
+    db.close()
+  })
+
+  it('with durable: false, resolves at commit, before the sync', async () => {
+    const { db, keys, syncs } = keySetWithManualSync()
+    await expect(keys.claim('k', LATER, { durable: false })).resolves.toBe('first')
+    expect(syncs).toHaveLength(0)
+    expect(db.handle.prepare('SELECT key FROM test_keys').all()).toEqual([{ key: 'k' }])
+    await expect(keys.claim('k', LATER)).resolves.toBe('duplicate')
+    db.close()
+  })
+
+  it('answers a duplicate at once when the first claim is already stored', async () => {
+    const { db, keys, flushSyncs } = keySetWithManualSync()
+    const first = keys.claim('k', LATER)
+    await flushSyncs()
+    await expect(first).resolves.toBe('first')
+    await expect(keys.claim('k', LATER)).resolves.toBe('duplicate')
+    db.close()
+  })
+})
