@@ -42,6 +42,16 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
  */
 const LOSABLE = { durable: false } as const
 
+/** A running consumer of this process, as the enqueue sees it for a hand-off. */
+interface LocalConsumer {
+  /** Takes a delivery slot if one is free. */
+  reserve(): boolean
+  /** Gives back a slot whose job was never stored. */
+  release(): void
+  /** Delivers a stored, taken job in the slot reserved for it. */
+  deliver(job: Job): void
+}
+
 /** A job this process enqueued, as stored, waiting for a consumer here to take it by id. */
 interface FreshJob {
   readonly id: string
@@ -86,6 +96,14 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   // Two index-friendly lookups rather than one OR: leases that ran out, then due jobs.
   const expiredLeases = handle.prepare(`SELECT id FROM jobs WHERE state = 'active' AND lease_until <= ? LIMIT ?`)
   const dueJobs = handle.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at LIMIT ?`)
+  // A job handed straight to this process's consumer is stored already taken (see enqueue).
+  const insertTaken = handle.prepare(
+    `INSERT INTO jobs (id, route, state, attempts, max_attempts, backoff_base_ms, backoff_max_ms, run_at, lease_until, payload, enqueued_at)
+     VALUES (?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const untake = handle.prepare(
+    `UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_until = NULL WHERE id = ? AND state = 'active'`,
+  )
   const takeJob = handle.prepare(
     `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? RETURNING *`,
   )
@@ -119,6 +137,12 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   // The row is not read back: its fields and serialised payload are still at hand.
   let fresh: FreshJob[] = []
   const MAX_FRESH = 10_000
+
+  // Better still, while this process's consumer has a free slot, an enqueue stores the job
+  // already taken (active, attempt 1, leased) and hands it over once it is durable: no take
+  // and no extra commit. A crash before or during the delivery leaves it active on disk, and
+  // it is requeued at the next start like any interrupted delivery.
+  let local: LocalConsumer | undefined
 
   function take(limit: number, scan: boolean): Promise<Job[]> {
     if (!scan && fresh.length === 0) return Promise.resolve([])
@@ -157,15 +181,27 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       // The key and the job are written in one transaction: both are on disk, or neither.
       // A duplicate is answered from memory, before the payload is serialised.
       let payload = ''
-      const claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, {
-        alongside() {
-          payload = JSON.stringify(job.payload)
-          insertJob.run(job.id, job.route, job.maxAttempts, job.backoff.baseDelayMs, job.backoff.maxDelayMs, at, payload, at)
-        },
-      })
+      let taker: LocalConsumer | undefined
+      let claim
+      try {
+        claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, {
+          alongside() {
+            payload = JSON.stringify(job.payload)
+            const { id, route, maxAttempts, backoff } = job
+            taker = local?.reserve() === true ? local : undefined
+            if (taker === undefined) insertJob.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, payload, at)
+            else insertTaken.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, at + leaseMs, payload, at)
+          },
+        })
+      } catch (err) {
+        taker?.release()
+        throw err
+      }
       if (claim === 'duplicate') return 'duplicate'
       if (claim === 'full') throw new Error('the queue holds its maximum of live idempotency keys')
-      if (wakers.size > 0 && fresh.length < MAX_FRESH) {
+      if (taker !== undefined) {
+        taker.deliver({ id: job.id, route: job.route, attempt: 1, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: JSON.parse(payload) as unknown })
+      } else if (wakers.size > 0 && fresh.length < MAX_FRESH) {
         fresh.push({ id: job.id, route: job.route, maxAttempts: job.maxAttempts, enqueuedAt: at, payload })
       }
       wakers.forEach((wake) => wake(false))
@@ -187,9 +223,17 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
           while (running && inFlight < concurrency) {
             const scanNow = scanAsked
             scanAsked = false
-            const jobs = await take(concurrency - inFlight, scanNow)
-            if (jobs.length === 0 && !scanAsked) break
+            // The slots are held while the take runs, so hand-offs cannot overfill them.
+            const slots = concurrency - inFlight
+            inFlight += slots
+            let jobs: Job[] = []
+            try {
+              jobs = await take(slots, scanNow)
+            } finally {
+              inFlight -= slots - jobs.length
+            }
             for (const job of jobs) deliver(job)
+            if (jobs.length === 0 && !scanAsked) break
           }
         } catch (err) {
           // The database is unavailable: say so; the next poll tries again.
@@ -199,8 +243,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
         }
       }
 
+      /** Runs one delivery in a slot already counted in `inFlight`. */
       function deliver(job: Job): void {
-        inFlight++
         const done = handler(job)
           .catch((err: unknown): DeliveryOutcome => ({ ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) }))
           .then((outcome) => settle(job, outcome))
@@ -213,16 +257,45 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
         settled.add(done)
       }
 
+      const consumer: LocalConsumer = {
+        reserve() {
+          if (!running || inFlight >= concurrency) return false
+          inFlight++
+          return true
+        },
+        release() {
+          inFlight--
+          void fill(false)
+        },
+        deliver(job) {
+          if (running) return deliver(job)
+          // Stopped while the job was being stored: leave it queued for the next consumer.
+          inFlight--
+          void writer.run(() => untake.run(job.id), LOSABLE).then(
+            () => wakers.forEach((w) => w(false)),
+            (err: unknown) => onError?.(err),
+          )
+        },
+      }
+
       const wake = (scan: boolean) => void fill(scan)
       wakers.add(wake)
       const timer = setInterval(() => wake(true), pollIntervalMs)
       // One process owns the embedded file (the gateway holds a lock on its data directory),
-      // so whatever is still active was interrupted by a crash: deliver it again now.
-      void writer.run(() => requeueActive.run(now())).then(() => wake(true), () => undefined)
+      // so whatever is still active was interrupted by a crash: deliver it again now. Hand-offs
+      // start only after that, so that no job handed over is requeued under its consumer.
+      void writer.run(() => requeueActive.run(now())).then(
+        () => {
+          if (running) local ??= consumer
+          wake(true)
+        },
+        () => undefined,
+      )
 
       return {
         async stop() {
           running = false
+          if (local === consumer) local = undefined
           clearInterval(timer)
           wakers.delete(wake)
           await Promise.all(settled)
@@ -248,6 +321,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     },
     async close() {
       clearInterval(purgeTimer)
+      local = undefined
       wakers.clear()
       fresh = []
     },

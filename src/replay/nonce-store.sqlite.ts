@@ -10,12 +10,13 @@ export interface SqliteNonceStoreOptions {
   /** Most live keys held (default 2,000,000); beyond it claims are refused (fail closed). */
   readonly maxEntries?: number
   /**
-   * `true` (the default): `claim` resolves once the claim is on disk. `false`: it resolves at
-   * COMMIT (a crash of the process cannot lose it; a power loss before the next sync can).
+   * `true` (the default): `claim` resolves once the claim is on disk. `false`: it resolves
+   * with the decision, made in memory, and the claim is written in the batch being gathered.
    * For a store that shares its database with the job queue: the admission claims, then
-   * enqueues, and the enqueue's sync makes the claim durable with the job before the ack,
-   * one fsync instead of two. A claim not followed by a job (an unrouted or duplicate
-   * request) guards nothing that ran.
+   * enqueues in the same turn, so the claim commits and is synced together with the job,
+   * before the ack: one commit and one fsync instead of two of each. A claim not followed by
+   * a job (an unrouted or duplicate request) guards nothing that ran; it commits with the
+   * batch all the same.
    */
   readonly durableClaims?: boolean
 }
@@ -23,14 +24,14 @@ export interface SqliteNonceStoreOptions {
 /**
  * The embedded NonceStore: claims survive a restart, so a request captured before a crash
  * is still refused after it. The decision is made in memory, atomically on the event loop;
- * `claim` resolves once the claim is on disk, or committed (see `durableClaims` and
+ * `claim` resolves once the claim is on disk, or at once (see `durableClaims` and
  * storage/durable-key-set.ts).
  */
 export function createSqliteNonceStore(database: SqliteDatabase, options: SqliteNonceStoreOptions = {}): NonceStore {
   const now = options.now ?? Date.now
   const keys = openDurableKeySet(database, 'nonce_keys', { now, ...(options.maxEntries !== undefined && { maxEntries: options.maxEntries }) })
   const ping = database.handle.prepare('SELECT 1')
-  const claimOptions = { durable: options.durableClaims ?? true }
+  const claimOptions = { until: options.durableClaims === false ? 'queued' : 'disk' } as const
 
   const interval = options.purgeIntervalMs ?? 60_000
   const timer = interval > 0 ? setInterval(() => void keys.purge().catch(() => undefined), interval).unref() : undefined

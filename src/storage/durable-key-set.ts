@@ -12,11 +12,15 @@ export interface ClaimWriteOptions {
   /** Further writes in the same transaction as the key: both are stored, or neither. */
   readonly alongside?: () => void
   /**
-   * `true` (the default): resolve once the key is on disk. `false`: resolve at its COMMIT,
-   * which survives a crash of this process but not a power loss until the next sync, for a
-   * caller whose own next durable write to the same database makes the key durable with it.
+   * When the claim resolves:
+   * - `disk` (the default): once the key is on disk;
+   * - `queued`: at once, with the decision made in memory. The write joins the batch being
+   *   gathered, so it commits, and becomes durable, with whatever the caller writes next in
+   *   the same turn of the event loop. For a caller whose next write is its own durable one
+   *   (the admission claims a request's keys, then enqueues its job): one commit and one
+   *   sync for both. Should the write fail, the key is forgotten again.
    */
-  readonly durable?: boolean
+  readonly until?: 'disk' | 'queued'
 }
 
 export interface DurableKeySet {
@@ -67,6 +71,9 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
   const writing = new Map<string, Promise<unknown>>()
 
   async function claim(key: string, expiresAt: number, options: ClaimWriteOptions): Promise<KeyClaim> {
+    // A claim that will not wait for its write still fails at once on a database that
+    // cannot be written.
+    writer.assertWritable()
     const verdict = keys.claim(key, now(), expiresAt)
     if (verdict === 'duplicate') {
       const first = writing.get(key)
@@ -84,7 +91,7 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
           insert.run(key, expiresAt)
           alongside?.()
         },
-        { oneStatement: alongside === undefined, durable: options.durable ?? true },
+        { oneStatement: alongside === undefined },
       )
       .then(
         () => void writing.delete(key),
@@ -95,7 +102,8 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
         },
       )
     writing.set(key, write)
-    await write
+    if (options.until === 'queued') write.catch(() => undefined)
+    else await write
     return 'first'
   }
 

@@ -76,10 +76,19 @@ export class GroupCommitWriter {
     )
   }
 
+  /** Throws what `run` would reject with at once: the writer is closed, or a sync failed. */
+  assertWritable(): void {
+    if (this.#failed !== undefined) throw this.#failed
+    if (this.#closed) throw new WriterClosedError('the database is closed')
+  }
+
   /** Queues `op` for the next batch; resolves with its result once the batch is durable. */
   run<T>(op: () => T, options: WriteOptions = {}): Promise<T> {
-    if (this.#failed !== undefined) return Promise.reject(this.#failed)
-    if (this.#closed) return Promise.reject(new WriterClosedError('the database is closed'))
+    try {
+      this.assertWritable()
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({
         op,

@@ -76,6 +76,102 @@ describe('sqlite JobQueue', () => {
     reopened.close()
   })
 
+  describe('hand-off to a consumer in this process', () => {
+    it('stores a job taken already and delivers it, and a crash mid-delivery still redelivers it', async () => {
+      const file = tempDb()
+      const db = openSqliteDatabase(file)
+      // A poll interval far beyond the test: only the hand-off can deliver this job.
+      const queue = createSqliteJobQueue(db, { pollIntervalMs: 60_000 })
+      let started = 0
+      queue.consume(
+        async () => {
+          started++
+          return new Promise(() => undefined) // the process "dies" mid-delivery
+        },
+        { concurrency: 1 },
+      )
+      await new Promise((r) => setTimeout(r, 20))
+      const job = newJob()
+      await queue.enqueue(job)
+      await waitFor(() => started === 1)
+      expect(await queue.list()).toEqual([expect.objectContaining({ id: job.id, state: 'active', attempts: 1 })])
+      db.close()
+
+      const reopened = openSqliteDatabase(file)
+      const again = createSqliteJobQueue(reopened, { pollIntervalMs: 20 })
+      const seen: Array<{ attempt: number; payload: unknown }> = []
+      const consumer = again.consume(
+        async (j) => {
+          seen.push({ attempt: j.attempt, payload: j.payload })
+          return { ok: true }
+        },
+        { concurrency: 1 },
+      )
+      await waitFor(() => seen.length === 1)
+      expect(seen).toEqual([{ attempt: 2, payload: job.payload }])
+      await consumer.stop()
+      reopened.close()
+    })
+
+    it('hands over no more jobs than free slots; the rest wait queued and are taken as slots free up', async () => {
+      const db = openSqliteDatabase(tempDb())
+      const queue = createSqliteJobQueue(db, { pollIntervalMs: 60_000 })
+      let inFlight = 0
+      let most = 0
+      const release: Array<() => void> = []
+      const delivered: string[] = []
+      const consumer = queue.consume(
+        async (j) => {
+          inFlight++
+          most = Math.max(most, inFlight)
+          await new Promise<void>((r) => release.push(r))
+          inFlight--
+          delivered.push(j.id)
+          return { ok: true }
+        },
+        { concurrency: 2 },
+      )
+      await new Promise((r) => setTimeout(r, 20))
+      const jobs = Array.from({ length: 6 }, () => newJob())
+      await Promise.all(jobs.map((j) => queue.enqueue(j)))
+      await waitFor(() => release.length === 2)
+      expect((await queue.list({ state: 'queued' })).length).toBe(4)
+      while (delivered.length < 6) {
+        release.shift()?.()
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      expect(most).toBe(2)
+      expect(new Set(delivered)).toEqual(new Set(jobs.map((j) => j.id)))
+      expect(await queue.list()).toEqual([])
+      await consumer.stop()
+      db.close()
+    })
+
+    it('leaves a job queued, attempt not counted, when its consumer stopped while it was being stored', async () => {
+      const db = openSqliteDatabase(tempDb())
+      const queue = createSqliteJobQueue(db, { pollIntervalMs: 60_000 })
+      let delivered = 0
+      const consumer = queue.consume(
+        async () => {
+          delivered++
+          return { ok: true }
+        },
+        { concurrency: 1 },
+      )
+      await new Promise((r) => setTimeout(r, 20))
+      const job = newJob()
+      const enqueued = queue.enqueue(job)
+      // The job's write is gathered for the next batch; the consumer stops before it lands.
+      await new Promise((r) => setImmediate(r))
+      await consumer.stop()
+      await enqueued
+      await waitFor(async () => (await queue.list({ state: 'queued' })).length === 1)
+      expect(await queue.list()).toEqual([expect.objectContaining({ id: job.id, state: 'queued', attempts: 0 })])
+      expect(delivered).toBe(0)
+      db.close()
+    })
+  })
+
   it('rejects enqueue once its database is closed (the gateway then answers 503)', async () => {
     const db = openSqliteDatabase(':memory:')
     const queue = createSqliteJobQueue(db)

@@ -60,12 +60,38 @@ describe('DurableKeySet', () => {
     db.close()
   })
 
-  it('with durable: false, resolves at commit, before the sync', async () => {
-    const { db, keys, syncs } = keySetWithManualSync()
-    await expect(keys.claim('k', LATER, { durable: false })).resolves.toBe('first')
-    expect(syncs).toHaveLength(0)
-    expect(db.handle.prepare('SELECT key FROM test_keys').all()).toEqual([{ key: 'k' }])
-    await expect(keys.claim('k', LATER)).resolves.toBe('duplicate')
+  it("with until: 'queued', resolves at once and commits with the caller's next write", async () => {
+    const { db, keys, syncs, flushSyncs } = keySetWithManualSync()
+    await expect(keys.claim('a', LATER, { until: 'queued' })).resolves.toBe('first')
+    expect(db.handle.prepare('SELECT key FROM test_keys').all()).toEqual([])
+    // The caller's own durable write, in the same turn: one batch, one sync for both.
+    const next = keys.claim('b', LATER)
+    await new Promise((r) => setImmediate(r))
+    expect(db.handle.prepare('SELECT key FROM test_keys ORDER BY key').all()).toEqual([{ key: 'a' }, { key: 'b' }])
+    expect(syncs).toHaveLength(1)
+    // A duplicate of the queued claim still waits for it to be on disk.
+    const duplicate = settled(keys.claim('a', LATER))
+    await new Promise((r) => setImmediate(r))
+    expect(duplicate.done).toBe(false)
+    await flushSyncs()
+    await expect(next).resolves.toBe('first')
+    expect(duplicate.value).toBe('duplicate')
+    db.close()
+  })
+
+  it("with until: 'queued', forgets the key when its write fails", async () => {
+    const { db, keys, flushSyncs } = keySetWithManualSync()
+    const claimed = await keys.claim('a', LATER, {
+      until: 'queued',
+      alongside() {
+        throw new Error('disk full')
+      },
+    })
+    expect(claimed).toBe('first')
+    await flushSyncs()
+    const again = keys.claim('a', LATER)
+    await flushSyncs()
+    await expect(again).resolves.toBe('first')
     db.close()
   })
 
