@@ -9,6 +9,7 @@ import { ensureDevSigningSecret, type DevSecret } from './dev-secret.js'
 import { serve } from './serve.js'
 import { openStores } from '../gateway/open-stores.js'
 import { dropJob, listJobs, retryJob } from './jobs.js'
+import { listKeys, rotateKeys } from './keys.js'
 import { signCommand, type SignOptions } from './sign.js'
 import { verifyCommand, type VerifyOptions } from './verify.js'
 
@@ -135,6 +136,26 @@ jobs
   .description('delete a dead or waiting job')
   .option('-c, --config <file>', 'YAML config file')
   .action((id: string, opts: { config?: string }) => withQueue(opts, (q) => dropJob(q, id)))
+
+const keys = program.command('keys').description("the gateway's token signing keys")
+
+keys
+  .command('rotate')
+  .description('sign with a new key from now on; the previous keys stay published for tokens.rotationGraceSeconds')
+  .option('-c, --config <file>', 'YAML config file')
+  .action(async (opts: { config?: string }) => {
+    const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    process.stdout.write(`${await rotateKeys(config, new Date())}\n`)
+  })
+
+keys
+  .command('list')
+  .description('the signing keys, newest last')
+  .option('-c, --config <file>', 'YAML config file')
+  .action((opts: { config?: string }) => {
+    const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    process.stdout.write(`${listKeys(config, new Date())}\n`)
+  })
 
 function configOptions(opts: { config?: string }): LoadConfigOptions {
   return opts.config === undefined ? {} : { file: opts.config }

@@ -6,6 +6,7 @@ import { createSigningSecret, type SigningSecret } from '../verify/signing-secre
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import { resolveSecretRef } from './secret-ref.js'
+import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
 
 /** The validated configuration with secrets resolved. Holds no secret in printable form. */
 export interface GatewayConfig {
@@ -21,8 +22,21 @@ export interface GatewayConfig {
   readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
   /** Routes in config order; handler paths are absolute. */
   readonly routes: readonly RouteConfig[]
+  /** The workflow routes' endpoints, with their verification rules resolved. */
+  readonly workflows: readonly WorkflowEndpoint[]
+  /** How the gateway mints the tokens it forwards with. */
+  readonly tokens: TokensConfig
   /** The config file that was read, if any. */
   readonly file?: string
+}
+
+export interface TokensConfig {
+  readonly issuer: string
+  readonly algorithm: 'EdDSA' | 'RS256'
+  readonly ttlSeconds: number
+  readonly rotationGraceSeconds: number
+  /** Private keys supplied by reference, read on demand (never held in printable form); else generated. */
+  readonly suppliedKeys?: ReadonlyArray<{ readonly kid?: string; readonly read: () => string }>
 }
 
 /** Where a port's adapter keeps its state. */
@@ -80,6 +94,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
 
   const now = options.now ?? Math.floor(Date.now() / 1000)
   const signingSecrets = options.withoutSecrets === true ? [] : resolveSigningSecrets(config, env, baseDir, now)
+  const problems: ConfigProblem[] = []
+  const workflows = options.withoutSecrets === true ? [] : resolveWorkflowEndpoints(config.routes, env, baseDir, problems)
+  const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
+  const { keys: _refs, ...tokens } = config.tokens
 
   return {
     server: config.server,
@@ -89,6 +108,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
     queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
+    workflows,
+    tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
     ...(file !== undefined && { file }),
   }
 }
@@ -181,6 +202,29 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
     ])
   }
   return secrets
+}
+
+function resolveSuppliedKeys(
+  config: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  /** Undefined: the keys are listed, not read (the result's `read` throws). */
+  problems: ConfigProblem[] | undefined,
+): TokensConfig['suppliedKeys'] {
+  const entries = config.tokens.keys
+  if (entries === undefined) return undefined
+  return entries.map((entry, i) => {
+    if (problems === undefined) {
+      const unread = () => {
+        throw new Error('this configuration was loaded without its secrets')
+      }
+      return { ...(entry.kid !== undefined && { kid: entry.kid }), read: unread }
+    }
+    const resolved = resolveSecretRef(entry.ref, env, baseDir)
+    if (!resolved.ok) problems.push({ key: `tokens.keys[${i}].ref`, message: resolved.message })
+    const text = resolved.ok ? resolved.value : ''
+    return { ...(entry.kid !== undefined && { kid: entry.kid }), read: () => text }
+  })
 }
 
 function storeLocation(url: string, dataDir: string, baseDir: string): StoreLocation {

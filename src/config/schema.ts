@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DEFAULT_BODY_LIMIT } from '../verify/verifier-options.js'
 import { DEFAULT_TOLERANCE_SECONDS } from '../verify/slack-signature.js'
+import { DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, JWT_ALGORITHMS } from '../verify/jwt-bearer.js'
 
 /** A secret is always a reference, never a literal: `env:NAME` or `file:PATH`. */
 export const secretRefSchema = z
@@ -26,10 +27,66 @@ const matchSchema = z
     view: z.string().min(1).max(255).optional(),
     /** Global or message shortcut `callback_id`. */
     shortcut: z.string().min(1).max(255).optional(),
+    /** A workflow endpoint, `POST /workflows/<name>`, authenticated by a bearer JWT (see `jwt`). */
+    workflow: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
   })
   .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one of event, command, action, view, shortcut',
+    message: 'name exactly one of event, command, action, view, shortcut, workflow',
   })
+
+const keyRefSchema = z.strictObject({
+  /** A PEM public key or a JWK (JSON), by reference. */
+  ref: secretRefSchema,
+  /** The `kid` tokens name this key by; a JWK's own `kid` otherwise. */
+  kid: z.string().min(1).max(255).optional(),
+})
+
+const loopbackOrHttps = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).refine(
+  (u) => u.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?\//.test(u),
+  'a JWKS URL must be https (http only to 127.0.0.1, [::1] or localhost)',
+)
+
+/** How a workflow endpoint verifies its bearer tokens. */
+const jwtSchema = z
+  .strictObject({
+    /** The allowlist; `none` cannot be listed. */
+    algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).max(JWT_ALGORITHMS.length),
+    /** HS256's shared secret (at least 32 bytes), by reference. */
+    secret: z.strictObject({ ref: secretRefSchema }).optional(),
+    publicKeys: z.array(keyRefSchema).min(1).max(20).optional(),
+    jwks: z
+      .strictObject({
+        url: loopbackOrHttps,
+        cacheMaxAgeSeconds: z.number().int().min(1).max(86_400).default(600),
+        /** The least time between two fetches, also when a token names an unknown kid. */
+        cooldownSeconds: z.number().min(0).max(3600).default(30),
+        timeoutMs: z.number().int().min(100).max(30_000).default(5000),
+      })
+      .optional(),
+    issuer: z.string().min(1).max(2048).optional(),
+    audience: z.union([z.string().min(1).max(2048), z.array(z.string().min(1).max(2048)).min(1).max(10)]).optional(),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS),
+    maxLifetimeSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_JWT_MAX_LIFETIME_SECONDS),
+    /** Scopes a token must hold, every one, in `scope` or `scp`. */
+    scopes: z.array(z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a scope has no spaces')).max(50).default([]),
+    /** Each token runs once: its `jti` is required and claimed like a nonce until it expires. */
+    singleUse: z.boolean().default(true),
+  })
+  .superRefine((j, ctx) => {
+    const symmetric = j.algorithms.includes('HS256')
+    const asymmetric = j.algorithms.some((a) => a !== 'HS256')
+    const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] })
+    if (symmetric && j.secret === undefined) issue('HS256 is allowed: give its secret', 'secret')
+    if (!symmetric && j.secret !== undefined) issue('a secret is only used for HS256: allow HS256 or remove it', 'secret')
+    if (asymmetric && j.publicKeys === undefined && j.jwks === undefined) issue('an asymmetric algorithm is allowed: give publicKeys or jwks', 'algorithms')
+    if (j.publicKeys !== undefined && j.jwks !== undefined) issue('give publicKeys or jwks, not both', 'jwks')
+    if (!asymmetric && (j.publicKeys !== undefined || j.jwks !== undefined)) issue('public keys are only used for asymmetric algorithms: allow one', 'algorithms')
+    // Anyone can hold a public key's counterpart elsewhere: pin who issued the token and for whom.
+    if (asymmetric && j.issuer === undefined) issue('required with public keys: the expected iss', 'issuer')
+    if (asymmetric && j.audience === undefined) issue('required with public keys: the expected aud', 'audience')
+  })
+
+export type JwtConfig = z.output<typeof jwtSchema>
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
 
@@ -44,8 +101,14 @@ const routeSchema = z
       .strictObject({
         url: httpUrl,
         timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+        /** The `aud` of the token the gateway mints for this service (default: the URL's origin). */
+        audience: z.string().min(1).max(2048).optional(),
       })
       .optional(),
+    /** Bearer-token verification, for a `workflow` route (and only there). */
+    jwt: jwtSchema.optional(),
+    /** A JSON Schema the body of a `workflow` route must satisfy. */
+    schema: z.record(z.string(), z.unknown()).optional(),
     retry: z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(100).default(5),
@@ -56,6 +119,14 @@ const routeSchema = z
   })
   .refine((r) => (r.handler === undefined) !== (r.forward === undefined), {
     message: 'give exactly one target: handler or forward',
+  })
+  .refine((r) => (r.match.workflow === undefined) === (r.jwt === undefined), {
+    message: 'a workflow route needs jwt settings, and only a workflow route takes them',
+    path: ['jwt'],
+  })
+  .refine((r) => r.match.workflow !== undefined || r.schema === undefined, {
+    message: 'only a workflow route takes a body schema',
+    path: ['schema'],
   })
 
 export type RouteConfig = z.output<typeof routeSchema>
@@ -99,6 +170,22 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   routes: z.array(routeSchema).max(100_000).default([]),
+  /** The tokens the gateway mints for the services it forwards to. */
+  tokens: z
+    .strictObject({
+      /** The `iss` of every token. */
+      issuer: z.string().min(1).max(2048).default('slackgate'),
+      algorithm: z.enum(['EdDSA', 'RS256']).default('EdDSA'),
+      ttlSeconds: z.number().int().min(5).max(3600).default(60),
+      /** After `slackgate keys rotate`, how long the previous key stays published. */
+      rotationGraceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+      /**
+       * Private keys (PEM PKCS#8 or JWK) by reference, instead of keys generated in the data
+       * directory: the first signs, the others are only published.
+       */
+      keys: z.array(keyRefSchema).min(1).max(10).optional(),
+    })
+    .prefault({}),
 })
   .superRefine((c, ctx) => {
     // A replay must be remembered for as long as its timestamp can still pass the window

@@ -1,7 +1,7 @@
 import { newJobId } from './job-id.js'
 import type { NonceStore } from '../replay/nonce-store.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
-import type { SlackRequest } from '../slack/slack-request.js'
+import type { InboundRequest } from '../workflow/workflow-call.js'
 import type { JobPayload } from './job-payload.js'
 import type { JobQueue } from './job-queue.js'
 import type { Router } from './router.js'
@@ -31,8 +31,13 @@ export interface AdmissionDeps {
 }
 
 export interface AdmitInput {
-  readonly request: SlackRequest
+  readonly request: InboundRequest
   readonly keys: NonceKeys
+  /**
+   * Remember the keys at least this long (a bearer token's `jti` until the token expires);
+   * the configured replay TTL otherwise, and never less.
+   */
+  readonly keyTtlSeconds?: number
   readonly requestId: string
   readonly receivedAt: number
 }
@@ -47,10 +52,10 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
   const { nonces, queue, router, ttlSeconds } = deps
   const newId = deps.newId ?? (() => newJobId())
 
-  async function claimAll(keys: readonly string[]): Promise<{ duplicate: boolean; claimed: string[] }> {
+  async function claimAll(keys: readonly string[], ttl: number): Promise<{ duplicate: boolean; claimed: string[] }> {
     let results: Array<'first' | 'duplicate'>
     try {
-      results = await Promise.all(keys.map((k) => nonces.claim(k, ttlSeconds)))
+      results = await Promise.all(keys.map((k) => nonces.claim(k, ttl)))
     } catch (cause) {
       throw new StoreUnavailableError('replay_store_unavailable', { cause })
     }
@@ -62,15 +67,16 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
   }
 
-  return async function admit({ request, keys, requestId, receivedAt }) {
+  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds }) {
+    const ttl = Math.max(ttlSeconds, Math.ceil(keyTtlSeconds ?? 0))
     const route = router(request)
     if (route === undefined) {
       // Nothing will run, but a replay of it is still told apart in the log.
-      const { duplicate } = await claimAll([...keys.others, keys.primary])
+      const { duplicate } = await claimAll([...keys.others, keys.primary], ttl)
       return duplicate ? { verdict: 'duplicate' } : { verdict: 'unrouted' }
     }
 
-    const { duplicate, claimed } = await claimAll(keys.others)
+    const { duplicate, claimed } = await claimAll(keys.others, ttl)
     if (duplicate) return { verdict: 'duplicate', route: route.name }
 
     const jobId = newId()
@@ -81,7 +87,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
         id: jobId,
         route: route.name,
         idempotencyKey: keys.primary,
-        idempotencyTtlSeconds: ttlSeconds,
+        idempotencyTtlSeconds: ttl,
         maxAttempts: route.retry.maxAttempts,
         backoff: { baseDelayMs: route.retry.baseDelayMs, maxDelayMs: route.retry.maxDelayMs },
         payload,

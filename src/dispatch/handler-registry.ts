@@ -1,12 +1,12 @@
 import { lookup, matchMaps, type MatchKind } from '../slack/match-keys.js'
-import type { SlackRequest } from '../slack/slack-request.js'
+import type { InboundRequest } from '../workflow/workflow-call.js'
 import type { Gateway, Handler, HandlerModule } from './sdk.js'
 
 type AnyHandler = Handler<never>
 
 /** The handlers one module registered, looked up by request. */
 export interface HandlerRegistry {
-  find(request: SlackRequest): Handler<SlackRequest> | undefined
+  find(request: InboundRequest): Handler<InboundRequest> | undefined
 }
 
 /** Runs a module's setup against a fresh registry. Registering one id twice is an error. */
@@ -25,10 +25,11 @@ export function buildRegistry(module: HandlerModule, name: string): HandlerRegis
     action: register('action') as Gateway['action'],
     view: register('view') as Gateway['view'],
     shortcut: register('shortcut') as Gateway['shortcut'],
+    workflow: register('workflow') as Gateway['workflow'],
   }
   module.setup(gateway)
 
   return {
-    find: (request) => lookup(maps, request) as Handler<SlackRequest> | undefined,
+    find: (request) => lookup(maps, request) as Handler<InboundRequest> | undefined,
   }
 }

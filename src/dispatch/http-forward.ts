@@ -4,6 +4,8 @@ import type { JobPayload } from './job-payload.js'
 export interface ForwardTarget {
   readonly url: string
   readonly timeoutMs: number
+  /** The `aud` of the gateway's token for this target; its URL's origin otherwise. */
+  readonly audience?: string
 }
 
 /**

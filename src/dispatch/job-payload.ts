@@ -1,4 +1,4 @@
-import type { SlackRequest } from '../slack/slack-request.js'
+import type { InboundRequest } from '../workflow/workflow-call.js'
 
 /**
  * What a job carries to its handler or service: the verified, decoded request and where it
@@ -9,5 +9,5 @@ export interface JobPayload {
   readonly requestId: string
   /** Milliseconds since the epoch when the gateway received the request. */
   readonly receivedAt: number
-  readonly request: SlackRequest
+  readonly request: InboundRequest
 }

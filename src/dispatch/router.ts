@@ -1,11 +1,11 @@
 import type { RouteConfig } from '../config/schema.js'
 import { lookup, matchMaps, type MatchKind } from '../slack/match-keys.js'
-import type { SlackRequest } from '../slack/slack-request.js'
+import type { InboundRequest } from '../workflow/workflow-call.js'
 
 export type Route = RouteConfig
 
 /** Finds the route for a request, or undefined. Pure; built once at startup. */
-export type Router = (request: SlackRequest) => Route | undefined
+export type Router = (request: InboundRequest) => Route | undefined
 
 /**
  * Builds a router from the configured routes: one Map per match kind, so the cost of a

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import type { BlockActions, EventCallback, Shortcut, SlackRequest, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+import type { BlockActions, EventCallback, Shortcut, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+import type { InboundRequest, WorkflowCall } from '../workflow/workflow-call.js'
 
 /** A message for `respond()`: Slack's response_url body (text, blocks, response_type, …). */
 export interface ResponseMessage {
@@ -11,17 +12,20 @@ export interface ResponseMessage {
   readonly [key: string]: unknown
 }
 
-export interface HandlerContext<R extends SlackRequest = SlackRequest> {
+export interface HandlerContext<R extends InboundRequest = InboundRequest> {
   /** The verified, decoded request. */
   readonly request: R
   /** The job: its id is stable across retries; `attempt` counts from 1. */
   readonly job: { readonly id: string; readonly route: string; readonly attempt: number }
-  /** Posts to the request's `response_url` (only ever an https://hooks.slack.com/ URL). */
+  /**
+   * Posts to the request's `response_url` (only ever an https://hooks.slack.com/ URL); a
+   * request without one (an event, a workflow call) makes it throw.
+   */
   respond(message: ResponseMessage | string): Promise<void>
   readonly log: Logger
 }
 
-export type Handler<R extends SlackRequest> = (context: HandlerContext<R>) => Promise<void> | void
+export type Handler<R extends InboundRequest> = (context: HandlerContext<R>) => Promise<void> | void
 
 /** The registration API a handler module is given: a small subset of Bolt's. */
 export interface Gateway {
@@ -30,6 +34,8 @@ export interface Gateway {
   action(actionId: string, handler: Handler<BlockActions>): Gateway
   view(callbackId: string, handler: Handler<ViewInteraction>): Gateway
   shortcut(callbackId: string, handler: Handler<Shortcut>): Gateway
+  /** A workflow endpoint, `POST /workflows/<name>`: `request.identity` holds the verified token's claims. */
+  workflow(name: string, handler: Handler<WorkflowCall>): Gateway
 }
 
 const PERMANENT = Symbol.for('slackgate.permanent-error')

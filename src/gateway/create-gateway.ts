@@ -2,13 +2,17 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from '../config/load.js'
 import { createAdmission } from '../dispatch/admit.js'
+import { join } from 'node:path'
 import { createDeliverer } from '../dispatch/deliverer.js'
+import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
 import { buildRegistry, type HandlerRegistry } from '../dispatch/handler-registry.js'
 import { createHttpForwarder, type ForwardHeaders } from '../dispatch/http-forward.js'
 import type { JobConsumer } from '../dispatch/job-queue.js'
 import { loadHandlerModule } from '../dispatch/load-handler-module.js'
 import { createRouter } from '../dispatch/router.js'
 import { buildApp } from '../http/app.js'
+import { KEY_FILE } from '../keys/key-file.js'
+import { openSigningKeys, type SigningKeys } from '../keys/signing-keys.js'
 import { VERSION } from '../http/version.js'
 import { openStores, type Stores } from './open-stores.js'
 
@@ -19,6 +23,7 @@ export interface GatewayOptions {
   readonly clock?: () => number
   /** Used for forwards and `respond()`; injectable for tests. */
   readonly fetch?: typeof fetch
+  /** Replaces the gateway's own token on forwards; for tests of the forwarder only. */
   readonly forwardHeaders?: ForwardHeaders
   readonly readinessTimeoutMs?: number
 }
@@ -26,6 +31,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly app: FastifyInstance
   readonly stores: Stores
+  /** The keys the gateway signs its forwarded tokens with. */
+  readonly signingKeys: SigningKeys
   /** Starts delivering queued jobs in this process. */
   startWorkers(): void
   /** Stops taking requests, lets deliveries in flight finish, closes the stores. */
@@ -39,7 +46,17 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const stores = openStores({ replay: config.replay.store, queue: config.queue.store, exclusive: true })
+  let signingKeys: SigningKeys | undefined
   try {
+    const { tokens } = config
+    const clockMs = options.clock === undefined ? Date.now : () => (options.clock as () => number)() * 1000
+    signingKeys = await openSigningKeys(
+      tokens.suppliedKeys === undefined
+        ? { kind: 'file', path: join(config.dataDir, KEY_FILE), algorithm: tokens.algorithm }
+        : { kind: 'supplied', algorithm: tokens.algorithm, keys: tokens.suppliedKeys.map((k) => ({ text: k.read(), ...(k.kid !== undefined && { kid: k.kid }) })) },
+      { now: clockMs },
+    )
+    const keys = signingKeys
     if (!(await stores.connected(5000))) logger.warn('a store did not answer at startup: serving 503 until it does')
     const registries = new Map<string, HandlerRegistry>()
     for (const route of config.routes) {
@@ -58,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       admit,
       readiness: stores.readiness,
+      jwks: () => keys.jwks(),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
@@ -67,7 +85,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       forward: createHttpForwarder({
         userAgent: `slackgate/${VERSION}`,
         ...(options.fetch !== undefined && { fetch: options.fetch }),
-        ...(options.forwardHeaders !== undefined && { headers: options.forwardHeaders }),
+        headers: options.forwardHeaders ?? createGatewayTokenHeaders({ keys, issuer: tokens.issuer, ttlSeconds: tokens.ttlSeconds, now: clockMs }),
       }),
       logger,
       ...(options.fetch !== undefined && { fetch: options.fetch }),
@@ -85,6 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return {
       app,
       stores,
+      signingKeys: keys,
       startWorkers() {
         consumer ??= stores.queue.consume(deliverAndLog, {
           concurrency: config.queue.concurrency,
@@ -95,9 +114,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await app.close()
         await consumer?.stop()
         await stores.close()
+        keys.close()
       },
     }
   } catch (err) {
+    signingKeys?.close()
     await stores.close()
     throw err
   }

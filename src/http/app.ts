@@ -9,6 +9,8 @@ import { healthRoutes } from './health-routes.js'
 import './outcome.js'
 import type { ReadinessCheck } from './readiness.js'
 import { slackRoutes } from './slack-routes.js'
+import { workflowRoutes } from './workflow-routes.js'
+import type { JWK } from 'jose'
 import { VERSION } from './version.js'
 
 export interface AppOptions {
@@ -21,6 +23,8 @@ export interface AppOptions {
   readonly readiness?: readonly ReadinessCheck[]
   /** How long `/readyz` waits for each dependency. Default 2000 ms. */
   readonly readinessTimeoutMs?: number
+  /** The gateway's public signing keys, served at `/.well-known/jwks.json`. */
+  readonly jwks?: () => { keys: JWK[] }
 }
 
 /**
@@ -59,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(outcome?.detail !== undefined && { detail: outcome.detail }),
         ...(outcome?.route !== undefined && { slackRoute: outcome.route }),
         ...(outcome?.jobId !== undefined && { jobId: outcome.jobId }),
+        ...(outcome?.subject !== undefined && { subject: outcome.subject }),
         // Caller-controlled: logged only in the shape Slack sends (a small number).
         ...(typeof retryNum === 'string' && /^[0-9]{1,3}$/.test(retryNum) && { slackRetryNum: Number(retryNum) }),
         ms: Math.round(reply.elapsedTime * 100) / 100,
@@ -86,6 +91,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     toleranceSeconds: config.slack.timestampToleranceSeconds,
   })
   await app.register(slackRoutes, { bodyLimit: config.server.bodyLimitBytes, verifyOptions, admit: options.admit })
+  await app.register(workflowRoutes, {
+    bodyLimit: config.server.bodyLimitBytes,
+    endpoints: config.workflows,
+    admit: options.admit,
+    now: () => clock() * 1000,
+  })
+  const { jwks } = options
+  if (jwks !== undefined) {
+    // What internal services verify the gateway's tokens against. A new kid after a rotation
+    // is fetched by JOSE libraries when a token names it, whatever the cache says.
+    app.get('/.well-known/jwks.json', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').type('application/json').send(jwks()),
+    )
+  }
   await app.register(healthRoutes, {
     clock,
     version: VERSION,

@@ -11,6 +11,8 @@ export interface RequestOutcome {
   /** The route that matched, and the job it became. */
   readonly route?: string
   readonly jobId?: string
+  /** A workflow call's verified token subject. */
+  readonly subject?: string
 }
 
 declare module 'fastify' {

@@ -1,14 +1,14 @@
-import type { SlackRequest } from './slack-request.js'
+import type { InboundRequest } from '../workflow/workflow-call.js'
 
 /** The kinds of id a route or a handler can be registered for. */
-export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut'
+export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow'
 
 /**
  * The (kind, id) pairs a request can be matched by, in priority order: its event type,
- * command, each action_id, or its view or shortcut callback_id. Empty for requests that
+ * command, each action_id, its view or shortcut callback_id, or its workflow endpoint. Empty for requests that
  * nothing is registered for (handshakes, suggestions, unknown types).
  */
-export function matchKeys(request: SlackRequest): ReadonlyArray<readonly [MatchKind, string]> {
+export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [MatchKind, string]> {
   switch (request.kind) {
     case 'event':
       return [['event', request.type]]
@@ -22,13 +22,15 @@ export function matchKeys(request: SlackRequest): ReadonlyArray<readonly [MatchK
     case 'shortcut':
     case 'message_action':
       return [['shortcut', request.callbackId]]
+    case 'workflow':
+      return [['workflow', request.workflow]]
     default:
       return []
   }
 }
 
 /** Finds the first value registered for any of a request's match keys. */
-export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T>>>, request: SlackRequest): T | undefined {
+export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T>>>, request: InboundRequest): T | undefined {
   for (const [kind, id] of matchKeys(request)) {
     const found = maps[kind].get(id)
     if (found !== undefined) return found
@@ -38,5 +40,5 @@ export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T
 
 /** One empty Map per match kind, for a registry that `lookup` reads. */
 export function matchMaps<T>(): Record<MatchKind, Map<string, T>> {
-  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map() }
+  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map() }
 }
