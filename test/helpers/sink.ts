@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net'
 export interface Received {
   readonly headers: IncomingMessage['headers']
   readonly body: Record<string, unknown>
+  /** The body exactly as received. */
+  readonly raw: string
 }
 
 export interface Sink {
@@ -26,7 +28,8 @@ export async function startSink(): Promise<Sink> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const status = sink.status(received.length + 1)
-      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
+      const raw = Buffer.concat(chunks).toString('utf8')
+      received.push({ headers: req.headers, body: JSON.parse(raw) as Record<string, unknown>, raw })
       res.statusCode = status
       res.end()
     })

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -230,5 +231,38 @@ slack:
     askedWith = undefined
     loadConfig({ env: { SLACK_SIGNING_SECRET: OTHER_SECRET }, cwd: dir, now: NOW, fallbackSecretRef })
     expect(askedWith).toBeUndefined()
+  })
+})
+
+describe('workflow routes', () => {
+  const route = (jwt: string, extra = '') => `routes:
+  - name: wf
+    match: { workflow: wf }
+    forward: { url: http://svc.internal/wf }
+${extra}    jwt:
+${jwt}
+`
+  const load = (yaml: string, env: Record<string, string> = {}) =>
+    loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET, ...env }, now: NOW })
+
+  it('resolves an HS256 endpoint with its secret, and public keys from PEM', () => {
+    writeFileSync(join(dir, 'caller.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }))
+    const hs = load(route('      algorithms: [HS256]\n      secret: { ref: env:WF }'), { WF: 'x'.repeat(32) })
+    expect(hs.workflows).toEqual([expect.objectContaining({ name: 'wf', route: 'wf', singleUse: true })])
+    const ed = load(route('      algorithms: [EdDSA]\n      publicKeys: [{ ref: file:./caller.pem, kid: k1 }]\n      issuer: i\n      audience: a'))
+    expect(ed.workflows[0]?.verifier.publicKeys).toEqual([expect.objectContaining({ kty: 'OKP', crv: 'Ed25519', kid: 'k1' })])
+  })
+
+  it.each([
+    ['a short HS256 secret', route('      algorithms: [HS256]\n      secret: { ref: env:WF }'), 'routes[0].jwt.secret.ref', /at least 32 bytes/],
+    ['HS256 without a secret', route('      algorithms: [HS256]'), 'routes[0].jwt.secret', /give its secret/],
+    ['public keys without issuer and audience', route('      algorithms: [RS256]\n      jwks: { url: "https://idp.example/jwks" }'), 'routes[0].jwt.issuer', /required/],
+    ['a plain-http JWKS off loopback', route('      algorithms: [RS256]\n      jwks: { url: "http://idp.example/jwks" }\n      issuer: i\n      audience: a'), 'routes[0].jwt.jwks.url', /https/],
+    ['alg none', route('      algorithms: [none]\n      secret: { ref: env:WF }'), 'routes[0].jwt.algorithms[0]', /./],
+    ['a workflow route without jwt', 'routes:\n  - name: wf\n    match: { workflow: wf }\n    forward: { url: http://svc.internal/wf }\n', 'routes[0].jwt', /needs jwt/],
+    ['an invalid body schema', route('      algorithms: [HS256]\n      secret: { ref: env:WF }', '    schema: { type: 12 }\n'), 'routes[0].schema', /JSON Schema/],
+  ])('refuses %s', (_name, yaml, key, message) => {
+    const problems = problemsOf(() => load(yaml, { WF: key.endsWith('secret.ref') ? 'short' : 'y'.repeat(40) }))
+    expect(problems).toContainEqual({ key, message: expect.stringMatching(message) })
   })
 })
