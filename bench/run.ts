@@ -7,6 +7,7 @@ import { redisNonceGrowth, sqliteNonceGrowth, type NonceGrowthRow } from './grow
 import { baseline, bolt, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
 import { machine, table, fmt } from './lib/report.js'
 import { median } from './lib/stats.js'
+import { microTokens } from './micro-tokens.js'
 import { microVerify, round2 } from './micro-verify.js'
 
 const cli = new Command()
@@ -27,6 +28,8 @@ log(`slackgate bench on ${host.cpu} (${host.cores} cores), Node ${host.node}`)
 
 log('micro: verify')
 const micro = microVerify()
+log('micro: gateway tokens')
+const tokens = await microTokens()
 
 log('load generator ceilings')
 const ceilings = [] as Array<{ engine: string; rps: number }>
@@ -87,7 +90,7 @@ if (!opts.skipGrowth) {
   }
 }
 
-const result = { machine: host, micro, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
+const result = { machine: host, micro, tokens, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
 const md = [
   `# slackgate bench, ${host.date.slice(0, 10)}`,
   '',
@@ -96,6 +99,10 @@ const md = [
   '## Verify (600-byte body, median of 5 runs)',
   '',
   table(['', 'verifications/s'], [['slackgate verifySlackSignature', fmt(micro.slackgate)], ['raw createHmac + timingSafeEqual', fmt(micro.rawHmac)], ['ratio', micro.ratio]]),
+  '',
+  '## Gateway tokens (minted per HTTP forward, on the delivery path; median of 5 runs)',
+  '',
+  table(['algorithm', 'tokens/s', 'µs per token'], tokens.map((t) => [t.algorithm, fmt(t.tokensPerSecond), t.microsPerToken])),
   '',
   `## HTTP: 100 connections, signed slash commands with distinct trigger_ids, ${http.durationSeconds} s × ${opts.rounds} interleaved rounds (medians)`,
   '',

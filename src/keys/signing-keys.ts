@@ -46,24 +46,29 @@ const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const
 export async function openSigningKeys(source: SigningKeysSource, options: OpenSigningKeysOptions = {}): Promise<SigningKeys> {
   const now = options.now ?? Date.now
   let keys: SigningKey[]
-  let mtime = 0
+  // The key file is replaced by rename on every write: a new inode, or a new mtime, is a change.
+  let version = ''
+  const versionOf = (path: string) => {
+    const st = statSync(path, { throwIfNoEntry: false })
+    return st === undefined ? undefined : `${st.ino}:${st.mtimeMs}`
+  }
   if (source.kind === 'file') {
     keys = await Promise.all((await ensureKeyFile(source.path, source.algorithm, new Date(now()))).map(fromStored))
-    mtime = statSync(source.path).mtimeMs
+    version = versionOf(source.path) ?? ''
   } else {
     keys = await Promise.all(source.keys.map((k) => fromSupplied(k.text, source.algorithm, k.kid)))
   }
 
   async function refresh(): Promise<void> {
     if (source.kind !== 'file') return
-    const current = statSync(source.path, { throwIfNoEntry: false })?.mtimeMs
-    if (current === undefined || current === mtime) return
+    const current = versionOf(source.path)
+    if (current === undefined || current === version) return
     const stored = readKeyFile(source.path)
     if (stored === undefined) return
     const loaded = await Promise.all(liveKeys(stored, new Date(now())).map(fromStored))
     if (loaded.length === 0) return
     keys = loaded
-    mtime = current
+    version = current
   }
 
   const live = () => keys.filter((k) => k.retireAt === undefined || k.retireAt > now())
