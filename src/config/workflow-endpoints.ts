@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto'
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { compileBodySchema, type BodyValidator } from '../workflow/body-schema.js'
 import type { JwtVerifierOptions } from '../verify/jwt-bearer.js'
@@ -95,11 +95,9 @@ export function resolveWorkflowEndpoints(
 function publicJwkFrom(text: string): JWK | undefined {
   try {
     const trimmed = text.trim()
-    const key = trimmed.startsWith('{')
-      ? createPublicKey({ key: JSON.parse(trimmed) as import('node:crypto').JsonWebKey, format: 'jwk' })
-      : createPublicKey(trimmed)
-    const kid = trimmed.startsWith('{') ? (JSON.parse(trimmed) as JWK).kid : undefined
-    return { ...(key.export({ format: 'jwk' }) as JWK), ...(kid !== undefined && { kid }) }
+    const given = trimmed.startsWith('{') ? (JSON.parse(trimmed) as JWK) : undefined
+    const key = given === undefined ? createPublicKey(trimmed) : createPublicKey({ key: given as JsonWebKey, format: 'jwk' })
+    return { ...(key.export({ format: 'jwk' }) as JWK), ...(given?.kid !== undefined && { kid: given.kid }) }
   } catch {
     return undefined
   }
