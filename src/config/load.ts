@@ -26,6 +26,9 @@ export interface GatewayConfig {
   readonly workflows: readonly WorkflowEndpoint[]
   /** How the gateway mints the tokens it forwards with. */
   readonly tokens: TokensConfig
+  readonly policy: ConfigFile['policy']
+  /** Where user group membership comes from, if any rule names a group. */
+  readonly directory?: DirectoryConfig
   /** The config file that was read, if any. */
   readonly file?: string
 }
@@ -38,6 +41,19 @@ export interface TokensConfig {
   /** Private keys supplied by reference, read on demand (never held in printable form); else generated. */
   readonly suppliedKeys?: ReadonlyArray<{ readonly kid?: string; readonly read: () => string }>
 }
+
+export type DirectoryConfig =
+  | { readonly kind: 'static'; readonly userGroups: Readonly<Record<string, readonly string[]>> }
+  | {
+      readonly kind: 'slack'
+      readonly apiUrl: string
+      readonly teamId?: string
+      readonly ttlSeconds: number
+      readonly maxStaleSeconds: number
+      readonly lookupTimeoutMs: number
+      /** The bot token, read on demand (never held in printable form). */
+      readonly token: () => string
+    }
 
 /** Where a port's adapter keeps its state. */
 export type StoreLocation =
@@ -97,6 +113,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const problems: ConfigProblem[] = []
   const workflows = options.withoutSecrets === true ? [] : resolveWorkflowEndpoints(config.routes, env, baseDir, problems)
   const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
   const { keys: _refs, ...tokens } = config.tokens
 
@@ -110,6 +127,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     workflows,
     tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
+    policy: config.policy,
+    ...(directory !== undefined && { directory }),
     ...(file !== undefined && { file }),
   }
 }
@@ -225,6 +244,35 @@ function resolveSuppliedKeys(
     const text = resolved.ok ? resolved.value : ''
     return { ...(entry.kid !== undefined && { kid: entry.kid }), read: () => text }
   })
+}
+
+function resolveDirectory(
+  config: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  /** Undefined: the token is read when first used, and a missing one throws then. */
+  problems: ConfigProblem[] | undefined,
+): DirectoryConfig | undefined {
+  const d = config.directory
+  if (d === undefined) return undefined
+  if (d.userGroups !== undefined) return { kind: 'static', userGroups: d.userGroups }
+  const slack = d.slack as NonNullable<typeof d.slack>
+  const ref = slack.botToken.ref
+  let token: () => string
+  if (problems === undefined) {
+    token = () => {
+      const resolved = resolveSecretRef(ref, env, baseDir)
+      if (!resolved.ok) throw new ConfigError('unresolved_secret', [{ key: 'directory.slack.botToken.ref', message: resolved.message }])
+      return resolved.value
+    }
+  } else {
+    const resolved = resolveSecretRef(ref, env, baseDir)
+    if (!resolved.ok) problems.push({ key: 'directory.slack.botToken.ref', message: resolved.message })
+    const value = resolved.ok ? resolved.value : ''
+    token = () => value
+  }
+  const { botToken: _ref, ...settings } = slack
+  return { kind: 'slack', ...settings, token }
 }
 
 function storeLocation(url: string, dataDir: string, baseDir: string): StoreLocation {

@@ -2,11 +2,10 @@ import { z } from 'zod'
 import { DEFAULT_BODY_LIMIT } from '../verify/verifier-options.js'
 import { DEFAULT_TOLERANCE_SECONDS } from '../verify/slack-signature.js'
 import { DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, JWT_ALGORITHMS } from '../verify/jwt-bearer.js'
+import { accessSchema, directorySchema, policySchema } from './access-schema.js'
+import { secretRefSchema } from './secret-ref-schema.js'
 
-/** A secret is always a reference, never a literal: `env:NAME` or `file:PATH`. */
-export const secretRefSchema = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'must be a secret reference (env:NAME or file:PATH), not a literal secret')
+export { secretRefSchema }
 
 const signingSecretSchema = z.strictObject({
   ref: secretRefSchema,
@@ -109,6 +108,10 @@ const routeSchema = z
     jwt: jwtSchema.optional(),
     /** A JSON Schema the body of a `workflow` route must satisfy. */
     schema: z.record(z.string(), z.unknown()).optional(),
+    /** Who may run it, where. Routes are closed by default: give rules, or say `public: true`. */
+    access: accessSchema.optional(),
+    /** Anyone Slack (or the endpoint's token) vouches for may run it; `slackgate start` warns. */
+    public: z.boolean().optional(),
     retry: z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(100).default(5),
@@ -128,8 +131,25 @@ const routeSchema = z
     message: 'only a workflow route takes a body schema',
     path: ['schema'],
   })
+  .refine((r) => r.access !== undefined || r.public === true, {
+    message: 'routes are closed by default: give access rules, or `public: true` to open it to anyone verified',
+    path: ['access'],
+  })
+  .refine((r) => r.access === undefined || r.public !== true, {
+    message: 'a public route takes no access rules: remove one of them',
+    path: ['public'],
+  })
+  .refine((r) => r.match.workflow !== undefined || !usesTokenClaims(r.access), {
+    message: 'subjects and scopes are token claims: only a workflow route has them',
+    path: ['access'],
+  })
 
 export type RouteConfig = z.output<typeof routeSchema>
+
+function usesTokenClaims(access: z.output<typeof accessSchema> | undefined): boolean {
+  if (access === undefined) return false
+  return access.deny?.subjects !== undefined || access.rules.some((r) => r.subjects !== undefined || r.scopes !== undefined)
+}
 
 /** `sqlite` (the embedded database), `sqlite:PATH`, `memory` (nonces only) or `redis://…`. */
 const storeUrl = z.string().regex(/^(sqlite(:.+)?|memory|rediss?:\/\/.+)$/, 'must be sqlite, sqlite:PATH, memory or redis://host:port')
@@ -170,6 +190,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   routes: z.array(routeSchema).max(100_000).default([]),
+  policy: policySchema,
+  directory: directorySchema.optional(),
   /** The tokens the gateway mints for the services it forwards to. */
   tokens: z
     .strictObject({
@@ -199,7 +221,22 @@ export const configSchema = z.strictObject({
     }
     const names = new Set<string>()
     const matches = new Set<string>()
+    const groups = c.directory?.userGroups
     c.routes.forEach((r, i) => {
+      const ruleNames = new Set<string>()
+      r.access?.rules.forEach((rule, k) => {
+        if (ruleNames.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'access', 'rules', k, 'name'], message: `duplicate rule name ${rule.name}` })
+        ruleNames.add(rule.name)
+      })
+      for (const [at, ids] of userGroupLists(r.access)) {
+        for (const id of ids) {
+          if (c.directory === undefined) {
+            ctx.addIssue({ code: 'custom', path: ['routes', i, 'access', ...at], message: `user group ${id} needs a directory: add directory.userGroups or directory.slack` })
+          } else if (groups !== undefined && !Object.hasOwn(groups, id)) {
+            ctx.addIssue({ code: 'custom', path: ['routes', i, 'access', ...at], message: `user group ${id} is not in directory.userGroups` })
+          }
+        }
+      }
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name ${r.name}` })
       names.add(r.name)
       const key = JSON.stringify(r.match)
@@ -207,6 +244,14 @@ export const configSchema = z.strictObject({
       matches.add(key)
     })
   })
+
+function userGroupLists(access: z.output<typeof accessSchema> | undefined): Array<[Array<string | number>, readonly string[]]> {
+  if (access === undefined) return []
+  const out: Array<[Array<string | number>, readonly string[]]> = []
+  access.rules.forEach((r, k) => r.userGroups !== undefined && out.push([['rules', k, 'userGroups'], r.userGroups]))
+  if (access.deny?.userGroups !== undefined) out.push([['deny', 'userGroups'], access.deny.userGroups])
+  return out
+}
 
 export type ConfigInput = z.input<typeof configSchema>
 export type ConfigFile = z.output<typeof configSchema>

@@ -14,6 +14,10 @@ import { buildApp } from '../http/app.js'
 import { KEY_FILE } from '../keys/key-file.js'
 import { openSigningKeys, type SigningKeys } from '../keys/signing-keys.js'
 import { VERSION } from '../http/version.js'
+import { respondTo } from '../dispatch/respond.js'
+import { createAuthorizer } from '../policy/authorize.js'
+import type { Directory } from '../policy/directory.js'
+import { openDirectory } from '../policy/open-directory.js'
 import { openStores, type Stores } from './open-stores.js'
 
 export interface GatewayOptions {
@@ -47,6 +51,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const stores = openStores({ replay: config.replay.store, queue: config.queue.store, exclusive: true })
   let signingKeys: SigningKeys | undefined
+  let directory: Directory | undefined
   try {
     const { tokens } = config
     const clockMs = options.clock === undefined ? Date.now : () => (options.clock as () => number)() * 1000
@@ -64,6 +69,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         registries.set(route.handler, buildRegistry(await loadHandlerModule(route.handler), route.handler))
       }
     }
+    directory = openDirectory(config.directory, {
+      ...(options.fetch !== undefined && { fetch: options.fetch }),
+      logger: logger.child({ component: 'directory' }),
+    })
+    const doFetch = options.fetch ?? fetch
     const admit = createAdmission({
       nonces: stores.nonces,
       queue: stores.queue,
@@ -73,7 +83,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const app = await buildApp({
       config,
       logger,
+      authorize: createAuthorizer({ routes: config.routes, ...(directory !== undefined && { directory }), adminContact: config.policy.adminContact }),
       admit,
+      respond: (url, message) => respondTo(url, message, doFetch),
       readiness: stores.readiness,
       jwks: () => keys.jwks(),
       ...(options.clock !== undefined && { clock: options.clock }),
@@ -115,10 +127,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await consumer?.stop()
         await stores.close()
         keys.close()
+        directory?.close()
       },
     }
   } catch (err) {
     signingKeys?.close()
+    directory?.close()
     await stores.close()
     throw err
   }

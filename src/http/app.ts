@@ -3,6 +3,8 @@ import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
+import type { Authorize } from '../policy/authorize.js'
+import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
 import { healthRoutes } from './health-routes.js'
@@ -16,8 +18,12 @@ import { VERSION } from './version.js'
 export interface AppOptions {
   readonly config: GatewayConfig
   readonly logger: FastifyBaseLogger
+  /** The access policy stage (see policy/authorize.ts). */
+  readonly authorize: Authorize
   /** Dedupe, route and enqueue a verified request (see dispatch/admit.ts). */
   readonly admit: (input: AdmitInput) => Promise<Admission>
+  /** Posts to an interaction's response_url; the refusal notice of a denied interaction. */
+  readonly respond: (responseUrl: string, message: ResponseMessage) => Promise<void>
   /** Epoch seconds; injectable so tests can pin the clock. */
   readonly clock?: () => number
   readonly readiness?: readonly ReadinessCheck[]
@@ -62,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(outcome?.kind !== undefined && { kind: outcome.kind }),
         ...(outcome?.detail !== undefined && { detail: outcome.detail }),
         ...(outcome?.route !== undefined && { slackRoute: outcome.route }),
+        ...(outcome?.rule !== undefined && { rule: outcome.rule }),
         ...(outcome?.jobId !== undefined && { jobId: outcome.jobId }),
         ...(outcome?.subject !== undefined && { subject: outcome.subject }),
         // Caller-controlled: logged only in the shape Slack sends (a small number).
@@ -90,10 +97,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     now: clock(),
     toleranceSeconds: config.slack.timestampToleranceSeconds,
   })
-  await app.register(slackRoutes, { bodyLimit: config.server.bodyLimitBytes, verifyOptions, admit: options.admit })
+  await app.register(slackRoutes, {
+    bodyLimit: config.server.bodyLimitBytes,
+    verifyOptions,
+    authorize: options.authorize,
+    admit: options.admit,
+    respond: options.respond,
+  })
   await app.register(workflowRoutes, {
     bodyLimit: config.server.bodyLimitBytes,
     endpoints: config.workflows,
+    authorize: options.authorize,
     admit: options.admit,
     now: () => clock() * 1000,
   })

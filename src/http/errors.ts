@@ -10,6 +10,7 @@ export const HTTP_CODES = [
   'headers_too_large',
   'bad_request',
   'internal_error',
+  'forbidden',
 ] as const
 
 export type HttpCode = (typeof HTTP_CODES)[number]

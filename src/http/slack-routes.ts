@@ -6,12 +6,19 @@ import type { SlackSource } from '../slack/slack-request.js'
 import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
 import { slackInputFromNode } from '../verify/node-request-input.js'
 import { verifySlackSignature, type SlackVerifyOptions } from '../verify/slack-signature.js'
+import type { Authorize, RouteDecision } from '../policy/authorize.js'
+import type { ResponseMessage } from '../dispatch/sdk.js'
+import type { SlackRequest } from '../slack/slack-request.js'
 import type { RequestOutcome } from './outcome.js'
+import { deniedText, denialBody, denialResponseUrl, ephemeralMessage } from './policy-denial.js'
 
 export interface SlackRoutesOptions {
   readonly bodyLimit: number
   readonly verifyOptions: () => SlackVerifyOptions
+  readonly authorize: Authorize
   readonly admit: (input: AdmitInput) => Promise<Admission>
+  /** Posts a message to an interaction's response_url (a refusal's notice). */
+  readonly respond: (responseUrl: string, message: ResponseMessage) => Promise<void>
 }
 
 const JSON_TYPES = ['application/json']
@@ -19,8 +26,9 @@ const FORM_TYPES = ['application/x-www-form-urlencoded']
 
 /**
  * Slack's three ingress routes. Events are JSON; commands and interactions are forms.
- * Each route runs the pipeline: authenticate, decode, handshake, then dedupe, route and
- * enqueue (admission); the 200 is sent only once the job is durably stored.
+ * Each route runs the pipeline: authenticate, decode, handshake, authorize (the route's
+ * access policy), then dedupe, route and enqueue (admission); the 200 is sent only once the
+ * job is durably stored.
  */
 export async function slackRoutes(app: FastifyInstance, options: SlackRoutesOptions): Promise<void> {
   await app.register(async (json) => {
@@ -59,6 +67,10 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
       return reply.code(200).send()
     }
 
+    let decision = options.authorize(slack)
+    if (decision instanceof Promise) decision = await decision
+    if (decision !== undefined && !decision.allow) return deny(request, reply, slack, decision, options)
+
     let admission: Admission
     try {
       admission = await options.admit({
@@ -76,12 +88,13 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
       }
       throw err
     }
+    const rule = decision === undefined ? {} : { rule: decision.rule }
     switch (admission.verdict) {
       case 'accepted':
-        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, jobId: admission.jobId }
+        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, ...rule, jobId: admission.jobId }
         break
       case 'duplicate':
-        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }) }
+        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }), ...rule }
         break
       case 'unrouted':
         request.outcome = { verdict: 'unrouted', reason: 'unrouted', kind: slack.kind }
@@ -89,6 +102,31 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     }
     return reply.code(200).send()
   }
+}
+
+/**
+ * A refusal by policy is still a 200: Slack delivered the request, and a non-2xx would make
+ * it retry (events) or show the person an error. Nothing is dispatched. The person sees a
+ * plain notice where Slack can show one: the command's reply, the modal, or the
+ * interaction's response_url.
+ */
+function deny(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  slack: SlackRequest,
+  decision: RouteDecision & { readonly allow: false },
+  options: SlackRoutesOptions,
+): FastifyReply {
+  request.outcome = { verdict: 'denied', reason: decision.reason, kind: slack.kind, route: decision.route, rule: decision.rule }
+  const text = deniedText(decision.reason, decision.adminContact)
+  const responseUrl = denialResponseUrl(slack)
+  if (responseUrl !== undefined) {
+    options.respond(responseUrl, ephemeralMessage(text)).catch((err: unknown) => {
+      request.log.warn({ err, reason: decision.reason }, 'could not post the refusal to response_url')
+    })
+  }
+  const body = denialBody(slack, text)
+  return body === undefined ? reply.code(200).send() : reply.code(200).send(body)
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, status: number, reason: string, detail?: string): FastifyReply {

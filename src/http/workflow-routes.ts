@@ -7,11 +7,13 @@ import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
 import { createJwtVerifier, DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, type JwtIdentity, type JwtVerifier } from '../verify/jwt-bearer.js'
 import { jwtCodeStatus } from '../verify/jwt-errors.js'
 import { decodeWorkflowCall } from '../workflow/decode-workflow-call.js'
+import type { Authorize } from '../policy/authorize.js'
 import type { RequestOutcome } from './outcome.js'
 
 export interface WorkflowRoutesOptions {
   readonly bodyLimit: number
   readonly endpoints: readonly WorkflowEndpoint[]
+  readonly authorize: Authorize
   readonly admit: (input: AdmitInput) => Promise<Admission>
   /** Clock in milliseconds; injectable for tests. */
   readonly now?: () => number
@@ -49,6 +51,15 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
       const decoded = decodeWorkflowCall(endpoint.name, identity, request.body, endpoint.validateBody)
       if (!decoded.ok) return refuse(request, reply, 400, decoded.reason, decoded.detail, identity)
 
+      let decision = options.authorize(decoded.value)
+      if (decision instanceof Promise) decision = await decision
+      const subject = identity.subject !== undefined ? { subject: identity.subject } : {}
+      if (decision !== undefined && !decision.allow) {
+        request.outcome = { verdict: 'denied', reason: decision.reason, kind: 'workflow', route: decision.route, rule: decision.rule, ...subject }
+        return reply.code(403).send({ error: 'forbidden', reason: decision.reason })
+      }
+      const rule = decision === undefined ? {} : { rule: decision.rule }
+
       const at = now()
       const tolerance = endpoint.verifier.clockToleranceSeconds ?? DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS
       let admission: Admission
@@ -68,13 +79,13 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
         }
         throw err
       }
-      const base = { kind: 'workflow', ...(identity.subject !== undefined && { subject: identity.subject }) }
+      const base = { kind: 'workflow', ...subject }
       switch (admission.verdict) {
         case 'accepted':
-          request.outcome = { verdict: 'accepted', ...base, route: admission.route, jobId: admission.jobId }
+          request.outcome = { verdict: 'accepted', ...base, route: admission.route, ...rule, jobId: admission.jobId }
           return reply.code(200).send({ ok: true, jobId: admission.jobId })
         case 'duplicate':
-          request.outcome = { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }) }
+          request.outcome = { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }), ...rule }
           return reply.code(200).send({ ok: true, duplicate: true })
         case 'unrouted':
           // The endpoint is its route's match, so this means the route list changed under it.

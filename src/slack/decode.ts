@@ -61,6 +61,9 @@ function decodeEvent(value: unknown): DecodeResult {
         enterpriseId: e.enterprise_id ?? e.context_enterprise_id ?? undefined,
         channelId: idOf(e.event.channel) ?? e.event.item?.channel,
         userId: idOf(e.event.user),
+        userTeamId: e.event.user_team,
+        directMessage: isDirectMessage(idOf(e.event.channel) ?? e.event.item?.channel, undefined, e.event.channel_type),
+        sharedChannel: e.is_ext_shared_channel === true ? true : undefined,
       })
       return ok({
         kind: 'event',
@@ -112,6 +115,7 @@ function decodeCommand(fields: FormFields): DecodeResult {
       enterpriseId: c.enterprise_id,
       channelId: c.channel_id,
       userId: c.user_id,
+      directMessage: isDirectMessage(c.channel_id, c.channel_name),
       isEnterpriseInstall: c.is_enterprise_install === undefined ? undefined : c.is_enterprise_install === 'true',
     }),
     payload: fields,
@@ -194,8 +198,8 @@ function decodeInteraction(fields: FormFields): DecodeResult {
 interface InteractionFields {
   team?: { id: string } | null | undefined
   enterprise?: { id: string } | null | undefined
-  user: { id: string }
-  channel?: { id: string } | null | undefined
+  user: { id: string; team_id?: string | undefined }
+  channel?: { id: string; name?: string | undefined } | null | undefined
   is_enterprise_install?: boolean | undefined
 }
 
@@ -205,8 +209,19 @@ function interactionContext(p: InteractionFields): SlackContext {
     enterpriseId: p.enterprise?.id,
     channelId: p.channel?.id,
     userId: p.user.id,
+    userTeamId: p.user.team_id,
+    directMessage: isDirectMessage(p.channel?.id, p.channel?.name),
     isEnterpriseInstall: p.is_enterprise_install,
   })
+}
+
+// Slack marks a DM three ways, depending on the payload: an im/mpim channel type, the
+// channel name `directmessage` (or `mpdm-…` for a group DM), or a `D` channel id.
+function isDirectMessage(channelId: string | undefined, channelName?: string, channelType?: string): boolean | undefined {
+  if (channelType === 'im' || channelType === 'mpim') return true
+  if (channelName === 'directmessage' || channelName?.startsWith('mpdm-') === true) return true
+  if (channelId?.startsWith('D') === true) return true
+  return undefined
 }
 
 function idOf(v: string | { id: string } | undefined): string | undefined {

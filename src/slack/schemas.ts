@@ -29,7 +29,9 @@ export const eventCallbackSchema = z.object({
   event: z.object({
     type: z.string().min(1).max(255),
     user: userOrId,
+    user_team: id.optional(),
     channel: userOrId,
+    channel_type: z.string().max(64).optional(),
     item: z.object({ channel: id.optional() }).optional(),
     function_execution_id: id.optional(),
   }),
@@ -50,6 +52,7 @@ export const slashCommandSchema = z.object({
   team_id: id,
   enterprise_id: id.optional(),
   channel_id: id.optional(),
+  channel_name: z.string().max(255).optional(),
   user_id: id,
   trigger_id: id.optional(),
   response_url: z.string().max(2048).optional(),
@@ -59,8 +62,8 @@ export const slashCommandSchema = z.object({
 const interactionBase = {
   team: idRef,
   enterprise: idRef,
-  user: z.object({ id }),
-  channel: idRef,
+  user: z.object({ id, team_id: id.optional() }),
+  channel: z.object({ id, name: z.string().max(255).optional() }).nullish(),
   is_enterprise_install: z.boolean().optional(),
   trigger_id: id.optional(),
   function_data: z.object({ execution_id: id }).optional(),

@@ -8,6 +8,12 @@ export interface SlackContext {
   readonly channelId?: string
   readonly userId?: string
   readonly isEnterpriseInstall?: boolean
+  /** The acting user's own workspace, when Slack says and it can differ (shared channels). */
+  readonly userTeamId?: string
+  /** A direct message or group DM, by channel type, name or id. */
+  readonly directMessage?: boolean
+  /** Slack flagged the channel as shared with another organisation (Slack Connect). */
+  readonly sharedChannel?: boolean
 }
 
 interface Base {

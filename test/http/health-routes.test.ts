@@ -10,7 +10,8 @@ async function appWith(readiness: ReadinessCheck[]) {
   const config = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET }, cwd: '/tmp', now: NOW })
   const logger = createLogger({ level: 'silent' })
   const admit = async () => Promise.reject(new Error('no request is admitted in this test'))
-  return { app: await buildApp({ config, logger, admit, readiness, readinessTimeoutMs: 200 }) }
+  const respond = async () => Promise.reject(new Error('nothing is posted in this test'))
+  return { app: await buildApp({ config, logger, authorize: () => undefined, admit, respond, readiness, readinessTimeoutMs: 200 }) }
 }
 
 describe('health', () => {
