@@ -21,8 +21,11 @@ export interface SlackgateSetup {
 export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-bench-'))
   const extra = setup.extraRoutes ?? 0
-  const routes = [{ name: 'deploy', match: { command: '/deploy' }, handler }]
-  for (let i = 0; i < extra; i++) routes.push({ name: `cmd${i}`, match: { command: `/cmd${i}` }, handler })
+  // Every route has an access rule, as a real deployment would: the one the load hits
+  // checks workspace, channel and user, so the policy stage is measured too.
+  const access = (name: string) => ({ rules: [{ name, workspaces: ['T0001'], channels: ['C2147483705'], users: ['U2147483697'] }] })
+  const routes = [{ name: 'deploy', match: { command: '/deploy' }, handler, access: access('deployers') }]
+  for (let i = 0; i < extra; i++) routes.push({ name: `cmd${i}`, match: { command: `/cmd${i}` }, handler, access: access(`rule${i}`) })
   const stores =
     setup.mode === 'distributed'
       ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl } }

@@ -63,16 +63,20 @@ export default defineHandlers((gateway) => {
     `routes:
   - name: deploy
     match: { command: /deploy }
+    public: true
     handler: ./handlers.ts
   - name: approve
     match: { action: approve }
+    public: true
     handler: ./handlers.ts
     retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 40 }
   - name: reject
     match: { action: reject }
+    public: true
     handler: ./handlers.ts
   - name: mentions
     match: { event: app_mention }
+    public: true
     forward: { url: ${sink.url}, timeoutMs: 2000 }
     retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 40 }
 `,

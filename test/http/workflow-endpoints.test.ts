@@ -66,6 +66,7 @@ export default defineHandlers((gateway) => {
 routes:
   - name: approve-payment
     match: { workflow: approve-payment }
+    public: true
     forward: { url: ${sink.url}, audience: payments }
     jwt:
       algorithms: [ES256]
@@ -80,12 +81,14 @@ routes:
       properties: { amount: { type: number, minimum: 1 } }
   - name: nightly
     match: { workflow: nightly }
+    public: true
     handler: ./handlers.ts
     jwt:
       algorithms: [HS256]
       secret: { ref: env:WF_SECRET }
   - name: offline-idp
     match: { workflow: offline-idp }
+    public: true
     forward: { url: ${sink.url} }
     jwt:
       algorithms: [ES256]

@@ -29,6 +29,7 @@ describe('crash (embedded default, a real child process)', () => {
       `routes:
   - name: mentions
     match: { event: app_mention }
+    public: true
     forward: { url: ${s.url} }
     retry: { maxAttempts: 50, baseDelayMs: 50, maxDelayMs: 200 }
 `,

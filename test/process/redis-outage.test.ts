@@ -26,6 +26,7 @@ queue: { store: "${redis.url}" }
 routes:
   - name: mentions
     match: { event: app_mention }
+    public: true
     forward: { url: ${sink.url} }
 `,
   )

@@ -29,6 +29,7 @@ queue: { store: "${url}" }
 routes:
   - name: mentions
     match: { event: app_mention }
+    public: true
     forward: { url: ${sink.url} }
 `,
     )

@@ -175,13 +175,13 @@ slack:
     ['a replay TTL under twice the window', 'slack:\n  timestampToleranceSeconds: 300\nreplay:\n  ttlSeconds: 599\n', 'replay.ttlSeconds', '600'],
     ['a memory queue', 'queue:\n  store: memory\n', 'queue.store', 'durable'],
     ['an unknown store', 'replay:\n  store: mongodb://x\n', 'replay.store', 'redis'],
-    ['a route with two matches', 'routes:\n  - name: a\n    match: { event: x, command: /x }\n    handler: ./h.ts\n', 'routes[0].match', 'exactly one'],
-    ['a route with no target', 'routes:\n  - name: a\n    match: { event: x }\n', 'routes[0]', 'exactly one target'],
-    ['a route with two targets', 'routes:\n  - name: a\n    match: { event: x }\n    handler: ./h.ts\n    forward: { url: "http://x" }\n', 'routes[0]', 'exactly one target'],
-    ['a forward to a non-http URL', 'routes:\n  - name: a\n    match: { event: x }\n    forward: { url: "file:///etc/passwd" }\n', 'routes[0].forward.url', 'http'],
-    ['a duplicate route name', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts }\n  - { name: a, match: { event: y }, handler: ./h.ts }\n', 'routes[1].name', 'duplicate'],
-    ['two routes with one match', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts }\n  - { name: b, match: { event: x }, handler: ./h.ts }\n', 'routes[1].match', 'already'],
-    ['a bad route name', 'routes:\n  - { name: "Deploy Prod", match: { event: x }, handler: ./h.ts }\n', 'routes[0].name', 'lowercase'],
+    ['a route with two matches', 'routes:\n  - name: a\n    match: { event: x, command: /x }\n    public: true\n    handler: ./h.ts\n', 'routes[0].match', 'exactly one'],
+    ['a route with no target', 'routes:\n  - name: a\n    match: { event: x }\n    public: true\n', 'routes[0]', 'exactly one target'],
+    ['a route with two targets', 'routes:\n  - name: a\n    match: { event: x }\n    public: true\n    handler: ./h.ts\n    forward: { url: "http://x" }\n', 'routes[0]', 'exactly one target'],
+    ['a forward to a non-http URL', 'routes:\n  - name: a\n    match: { event: x }\n    public: true\n    forward: { url: "file:///etc/passwd" }\n', 'routes[0].forward.url', 'http'],
+    ['a duplicate route name', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts, public: true }\n  - { name: a, match: { event: y }, handler: ./h.ts, public: true }\n', 'routes[1].name', 'duplicate'],
+    ['two routes with one match', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts, public: true }\n  - { name: b, match: { event: x }, handler: ./h.ts, public: true }\n', 'routes[1].match', 'already'],
+    ['a bad route name', 'routes:\n  - { name: "Deploy Prod", match: { event: x }, handler: ./h.ts, public: true }\n', 'routes[0].name', 'lowercase'],
   ])('refuses %s, naming the key', (_name, yaml, key, mention) => {
     const problems = problemsOf(() => loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW }), 'invalid_config')
     expect(problems[0]?.key).toBe(key)
@@ -189,7 +189,7 @@ slack:
   })
 
   it('resolves stores and handler paths', () => {
-    const file = writeConfig('replay:\n  store: redis://127.0.0.1:6379/2\nqueue:\n  store: sqlite:queue.db\nroutes:\n  - { name: a, match: { command: /a }, handler: ./h.ts }\n')
+    const file = writeConfig('replay:\n  store: redis://127.0.0.1:6379/2\nqueue:\n  store: sqlite:queue.db\nroutes:\n  - { name: a, match: { command: /a }, handler: ./h.ts, public: true }\n')
     const config = loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW })
     expect(config.replay).toEqual({ store: { kind: 'redis', url: 'redis://127.0.0.1:6379/2' }, ttlSeconds: 600 })
     expect(config.queue).toEqual({ store: { kind: 'sqlite', path: join(dir, 'queue.db') }, concurrency: 8 })
@@ -238,6 +238,7 @@ describe('workflow routes', () => {
   const route = (jwt: string, extra = '') => `routes:
   - name: wf
     match: { workflow: wf }
+    public: true
     forward: { url: http://svc.internal/wf }
 ${extra}    jwt:
 ${jwt}
@@ -259,7 +260,7 @@ ${jwt}
     ['public keys without issuer and audience', route('      algorithms: [RS256]\n      jwks: { url: "https://idp.example/jwks" }'), 'routes[0].jwt.issuer', /required/],
     ['a plain-http JWKS off loopback', route('      algorithms: [RS256]\n      jwks: { url: "http://idp.example/jwks" }\n      issuer: i\n      audience: a'), 'routes[0].jwt.jwks.url', /https/],
     ['alg none', route('      algorithms: [none]\n      secret: { ref: env:WF }'), 'routes[0].jwt.algorithms[0]', /./],
-    ['a workflow route without jwt', 'routes:\n  - name: wf\n    match: { workflow: wf }\n    forward: { url: http://svc.internal/wf }\n', 'routes[0].jwt', /needs jwt/],
+    ['a workflow route without jwt', 'routes:\n  - name: wf\n    match: { workflow: wf }\n    public: true\n    forward: { url: http://svc.internal/wf }\n', 'routes[0].jwt', /needs jwt/],
     ['an invalid body schema', route('      algorithms: [HS256]\n      secret: { ref: env:WF }', '    schema: { type: 12 }\n'), 'routes[0].schema', /JSON Schema/],
   ])('refuses %s', (_name, yaml, key, message) => {
     const problems = problemsOf(() => load(yaml, { WF: key.endsWith('secret.ref') ? 'short' : 'y'.repeat(40) }))
