@@ -10,6 +10,7 @@ import { serve } from './serve.js'
 import { openStores } from '../gateway/open-stores.js'
 import { dropJob, listJobs, retryJob } from './jobs.js'
 import { listKeys, rotateKeys } from './keys.js'
+import { explainCommand, lintCommand, type ExplainOptions } from './policy.js'
 import { signCommand, type SignOptions } from './sign.js'
 import { verifyCommand, type VerifyOptions } from './verify.js'
 
@@ -155,6 +156,41 @@ keys
   .action((opts: { config?: string }) => {
     const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
     process.stdout.write(`${listKeys(config, new Date())}\n`)
+  })
+
+const policy = program.command('policy').description('who may run which route, where')
+
+policy
+  .command('explain')
+  .description('decide for a request from this team, channel and user, and name the rule (exit 0 allowed, 1 denied)')
+  .option('-c, --config <file>', 'YAML config file')
+  .requiredOption('--route <name>', 'route name')
+  .option('--team <id>', 'workspace (team) id')
+  .option('--enterprise <id>', 'enterprise grid id')
+  .option('--channel <id>', 'channel id (a D… id is a DM)')
+  .option('--user <id>', 'user id')
+  .option("--user-team <id>", "the user's own workspace, when it is not --team (Slack Connect)")
+  .option('--dm', 'the request comes from a direct message')
+  .option('--shared', 'the channel is shared with another organisation (Slack Connect)')
+  .option('--subject <sub>', "a workflow call's token subject")
+  .option('--scope <scope...>', "a workflow call's token scopes")
+  .option('--json', 'print the decision and its steps as JSON')
+  .action(async (opts: ExplainOptions & { config?: string }) => {
+    const result = await explainCommand(loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+    process.stdout.write(`${result.output}\n`)
+    process.exitCode = result.exitCode
+  })
+
+policy
+  .command('lint')
+  .description('report public routes, rules that can never match, entries a deny list cancels, and overlapping rules')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--strict', 'exit 1 on any finding, not only on rules that can never match')
+  .option('--json', 'one JSON object per finding')
+  .action((opts: { config?: string; strict?: boolean; json?: boolean }) => {
+    const result = lintCommand(loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+    process.stdout.write(`${result.output}\n`)
+    process.exitCode = result.exitCode
   })
 
 function configOptions(opts: { config?: string }): LoadConfigOptions {

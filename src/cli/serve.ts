@@ -26,6 +26,9 @@ export async function serve(config: GatewayConfig): Promise<void> {
   process.once('SIGTERM', shutdown)
   const address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
   gateway.startWorkers()
+  for (const route of config.routes) {
+    if (route.public === true) logger.warn({ slackRoute: route.name }, 'public route: anyone Slack (or its token) vouches for may run it')
+  }
   logger.info(
     {
       address,
