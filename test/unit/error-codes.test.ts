@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_CODES } from '../../src/config/errors.js'
+import { POLICY_CODES } from '../../src/policy/errors.js'
 import { DISPATCH_CODES } from '../../src/dispatch/errors.js'
 import { REPLAY_CODES } from '../../src/replay/errors.js'
 import { HTTP_CODES } from '../../src/http/errors.js'
@@ -19,6 +20,7 @@ const catalogue: Record<string, readonly string[]> = {
   config: CONFIG_CODES,
   replay: REPLAY_CODES,
   dispatch: DISPATCH_CODES,
+  policy: POLICY_CODES,
 }
 const all = Object.values(catalogue).flat()
 
