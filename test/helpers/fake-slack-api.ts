@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
-/** How the fake fails: refuse connections, answer 500, never answer, or answer 429. */
+/** How the fake fails: reset connections, answer 500, never answer, or answer 429. */
 export type FakeSlackDown = false | 'refuse' | '500' | 'hang' | 'ratelimit'
 
 export interface FakeSlackCall {
@@ -50,7 +50,8 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
     reply(res, 200, { ok: true, users })
   })
   server.on('connection', (socket: Socket) => {
-    if (down === 'refuse') return void socket.destroy()
+    // A reset, not a close: undici treats a quietly closed connection as one to wait on.
+    if (down === 'refuse') return void socket.resetAndDestroy()
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
@@ -64,7 +65,7 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
     setDown: (mode) => {
       down = mode
       // Keep-alive connections would otherwise dodge a refusal.
-      if (mode === 'refuse') for (const socket of sockets) socket.destroy()
+      if (mode === 'refuse') for (const socket of sockets) socket.resetAndDestroy()
     },
     calls: () => [...recorded],
     close: () =>
