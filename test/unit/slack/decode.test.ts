@@ -207,3 +207,35 @@ describe('decodeSlackRequest: interactions', () => {
     }
   })
 })
+
+describe('decodeSlackRequest: what the access policy reads', () => {
+  const contextOf = (r: ReturnType<typeof decodeSlackRequest>) => (r.ok ? r.request.context : undefined)
+  const user = { id: 'U1' }
+
+  it.each([
+    ['an event in an im', eventEnvelope({ event: { type: 'message', user: 'U1', channel: 'D1', channel_type: 'im' } }), { channelId: 'D1', directMessage: true }],
+    ['an event in a group DM (mpim)', eventEnvelope({ event: { type: 'message', user: 'U1', channel: 'G1', channel_type: 'mpim' } }), { directMessage: true }],
+    ['an event in a channel', eventEnvelope({ event: { type: 'message', user: 'U1', channel: 'C1', channel_type: 'channel' } }), { channelId: 'C1' }],
+    ['an event Slack flags as Slack Connect, from a foreign user', eventEnvelope({ is_ext_shared_channel: true, event: { type: 'message', user: 'U1', user_team: 'T9', channel: 'C1' } }), { sharedChannel: true, userTeamId: 'T9' }],
+  ])('events: %s', (_name, envelope, expected) => {
+    const context = contextOf(decodeSlackRequest('events', json(envelope)))
+    expect(context).toMatchObject(expected)
+    if (!('directMessage' in expected)) expect(context).not.toHaveProperty('directMessage')
+    if (!('sharedChannel' in expected)) expect(context).not.toHaveProperty('sharedChannel')
+  })
+
+  it.each([
+    ['channel_name directmessage', { channel_id: 'D1', channel_name: 'directmessage' }, true],
+    ['a group DM by name', { channel_id: 'G1', channel_name: 'mpdm-alice--bob-1' }, true],
+    ['a D channel id alone', { channel_id: 'D1' }, true],
+    ['a private channel', { channel_id: 'G1', channel_name: 'privategroup' }, undefined],
+    ['a public channel', { channel_id: 'C1', channel_name: 'deploys' }, undefined],
+  ])('commands: %s', (_name, fields, dm) => {
+    expect(contextOf(decodeSlackRequest('commands', Buffer.from(form({ ...commandFields, ...fields }))))?.directMessage).toBe(dm)
+  })
+
+  it("interactions: the user's own workspace, and DMs by channel name", () => {
+    const r = decodeSlackRequest('interactions', interaction({ type: 'shortcut', team: { id: 'T1' }, user: { ...user, team_id: 'T9' }, channel: { id: 'D1', name: 'directmessage' }, callback_id: 'x' }))
+    expect(contextOf(r)).toMatchObject({ teamId: 'T1', userTeamId: 'T9', channelId: 'D1', directMessage: true })
+  })
+})
