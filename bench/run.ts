@@ -7,6 +7,7 @@ import { redisNonceGrowth, sqliteNonceGrowth, type NonceGrowthRow } from './grow
 import { baseline, bolt, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
 import { machine, table, fmt } from './lib/report.js'
 import { median } from './lib/stats.js'
+import { microPolicy } from './micro-policy.js'
 import { microTokens } from './micro-tokens.js'
 import { microVerify, round2 } from './micro-verify.js'
 
@@ -30,6 +31,8 @@ log('micro: verify')
 const micro = microVerify()
 log('micro: gateway tokens')
 const tokens = await microTokens()
+log('micro: access policy')
+const policy = microPolicy()
 
 log('load generator ceilings')
 const ceilings = [] as Array<{ engine: string; rps: number }>
@@ -81,7 +84,7 @@ if (!opts.skipGrowth) {
   }
   for (const count of [10, 1000, 10_000]) {
     log(`growth: ${count} routes`)
-    const scenario = slackgate(`slackgate embedded, ${count} routes`, { mode: 'embedded', extraRoutes: count - 1 })
+    const scenario = slackgate(`slackgate embedded, ${count} routes with a rule each`, { mode: 'embedded', extraRoutes: count - 1 })
     growth.routes.push(await measure(scenario, 0, { ...growthHttp, command: `/cmd${count - 2}` }))
   }
   for (const stored of [10_000, 1_000_000]) {
@@ -90,7 +93,7 @@ if (!opts.skipGrowth) {
   }
 }
 
-const result = { machine: host, micro, tokens, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
+const result = { machine: host, micro, tokens, policy, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
 const md = [
   `# slackgate bench, ${host.date.slice(0, 10)}`,
   '',
@@ -103,6 +106,10 @@ const md = [
   '## Gateway tokens (minted per HTTP forward, on the delivery path; median of 5 runs)',
   '',
   table(['algorithm', 'tokens/s', 'µs per token'], tokens.map((t) => [t.algorithm, fmt(t.tokensPerSecond), t.microsPerToken])),
+  '',
+  '## Access policy (route lookup, request facts and decision, on the ack path; median of 5 runs)',
+  '',
+  table(['routes and rules', 'decisions/s', 'ns per decision'], policy.map((p) => [p.case, fmt(p.decisionsPerSecond), p.nanosPerDecision])),
   '',
   `## HTTP: 100 connections, signed slash commands with distinct trigger_ids, ${http.durationSeconds} s × ${opts.rounds} interleaved rounds (medians)`,
   '',
@@ -128,7 +135,7 @@ const md = [
           growth.nonces.map((n) => [n.store, fmt(n.storedKeys), n.microsPerClaim, n.startupMs ?? '']),
         ),
         '',
-        'Policy rules and audit-log growth are measured once those stages exist (issues 6 and 7).',
+        'Audit-log growth is measured once that stage exists (issue 7).',
       ]),
   '',
 ].join('\n')

@@ -19,18 +19,20 @@ export interface AccessRequest {
   readonly scopes?: readonly string[]
 }
 
+// One object shape for every request (absent facts are undefined): on the ack path, a
+// fixed shape keeps the policy's property reads monomorphic.
 export function accessRequestOf(request: InboundRequest): AccessRequest {
   const c = request.context
-  const base = {
-    ...(c.teamId !== undefined && { teamId: c.teamId }),
-    ...(c.enterpriseId !== undefined && { enterpriseId: c.enterpriseId }),
-    ...(c.channelId !== undefined && { channelId: c.channelId }),
-    ...(c.userId !== undefined && { userId: c.userId }),
-    ...(c.userTeamId !== undefined && { userTeamId: c.userTeamId }),
+  const identity = request.kind === 'workflow' ? request.identity : undefined
+  return {
+    teamId: c.teamId,
+    enterpriseId: c.enterpriseId,
+    channelId: c.channelId,
+    userId: c.userId,
+    userTeamId: c.userTeamId,
     directMessage: c.directMessage === true,
     sharedChannel: c.sharedChannel === true,
+    subject: identity?.subject,
+    scopes: identity?.scopes,
   }
-  if (request.kind !== 'workflow') return base
-  const { subject, scopes } = request.identity
-  return { ...base, ...(subject !== undefined && { subject }), scopes }
 }

@@ -4,7 +4,7 @@ import type { InboundRequest } from '../workflow/workflow-call.js'
 import { accessRequestOf } from './access-request.js'
 import { decide, type Decision } from './decide.js'
 import type { Directory, Membership } from './directory.js'
-import { compileRouteAccess, type RouteAccess } from './route-access.js'
+import { compileRouteAccess, DENY_RULE, PUBLIC_RULE, type RouteAccess } from './route-access.js'
 
 /** A decision, the route it was made for, and whom a refused person should ask. */
 export type RouteDecision = Decision & { readonly route: string; readonly adminContact: string }
@@ -27,6 +27,9 @@ export interface AuthorizerOptions {
 
 interface Compiled {
   readonly access: RouteAccess
+  /** This route's decision for each allowing rule, built once: the common case allocates nothing. */
+  readonly allowed: ReadonlyMap<string, RouteDecision>
+  readonly route: string
   readonly adminContact: string
 }
 
@@ -34,20 +37,32 @@ interface Compiled {
 export function createAuthorizer(options: AuthorizerOptions): Authorize {
   const { directory } = options
   const router = createRouter(options.routes)
-  const policies = new Map<string, Compiled>(
-    options.routes.map((r) => [r.name, { access: compileRouteAccess(r), adminContact: r.access?.adminContact ?? options.adminContact }]),
-  )
+  const policies = new Map<string, Compiled>(options.routes.map((r) => [r.name, compile(r, options.adminContact)]))
   return (request) => {
     const route = router(request)
     if (route === undefined) return undefined
-    const { access, adminContact } = policies.get(route.name) as Compiled
+    const compiled = policies.get(route.name) as Compiled
+    const { access } = compiled
+    if (access.public) return compiled.allowed.get(PUBLIC_RULE) as RouteDecision
     const facts = accessRequestOf(request)
-    const about = { route: route.name, adminContact }
-    if (access.public || access.groupIds.length === 0) return { ...decide(facts, access, NOBODY), ...about }
+    if (access.groupIds.length === 0) return forRoute(compiled, decide(facts, access, NOBODY))
     // The config refuses group rules without a directory; fail closed if one is built without.
-    if (directory === undefined) return { allow: false, reason: 'directory_unavailable', rule: access.rules[0]?.name ?? 'deny', ...about }
+    if (directory === undefined) return forRoute(compiled, { allow: false, reason: 'directory_unavailable', rule: access.rules[0]?.name ?? DENY_RULE })
     const membership = directory.membership(access.groupIds)
-    if (!(membership instanceof Promise)) return { ...decide(facts, access, membership), ...about }
-    return membership.then((m) => ({ ...decide(facts, access, m), ...about }))
+    if (!(membership instanceof Promise)) return forRoute(compiled, decide(facts, access, membership))
+    return membership.then((m) => forRoute(compiled, decide(facts, access, m)))
   }
+}
+
+function compile(route: RouteConfig, defaultContact: string): Compiled {
+  const access = compileRouteAccess(route)
+  const adminContact = route.access?.adminContact ?? defaultContact
+  const names = access.public ? [PUBLIC_RULE] : access.rules.map((r) => r.name)
+  const allowed = new Map(names.map((rule) => [rule, { allow: true as const, rule, route: route.name, adminContact }]))
+  return { access, allowed, route: route.name, adminContact }
+}
+
+function forRoute(compiled: Compiled, decision: Decision): RouteDecision {
+  if (decision.allow) return compiled.allowed.get(decision.rule) as RouteDecision
+  return { allow: false, reason: decision.reason, rule: decision.rule, route: compiled.route, adminContact: compiled.adminContact }
 }

@@ -30,7 +30,7 @@ export type RouteAccess =
   | {
       readonly public: false
       readonly rules: readonly AccessRule[]
-      readonly deny?: DenyList
+      readonly deny: DenyList | undefined
       /** Every user group any rule or the deny list names: what to ask the directory. */
       readonly groupIds: readonly string[]
     }
@@ -53,31 +53,41 @@ export function compileAccess(access: AccessConfig): RouteAccess {
   const rules = access.rules.map(compileRule)
   const deny = access.deny === undefined ? undefined : compileDeny(access.deny)
   const groupIds = new Set([...rules.flatMap((r) => r.userGroups ?? []), ...(deny?.userGroups ?? [])])
-  return { public: false, rules, ...(deny !== undefined && { deny }), groupIds: [...groupIds] }
+  return { public: false, rules, deny, groupIds: [...groupIds] }
 }
 
+// Every key present (undefined when the config leaves a list out): one shape per kind of
+// object, so the checks on the ack path read monomorphic properties.
 function compileRule(rule: RuleConfig): AccessRule {
   return {
     name: rule.name,
+    workspaces: set(rule.workspaces),
+    enterprises: set(rule.enterprises),
+    channels: set(rule.channels),
     allowDirectMessages: rule.allowDirectMessages,
     allowSharedChannels: rule.allowSharedChannels,
-    ...sets(rule),
-    ...(rule.userGroups !== undefined && { userGroups: [...new Set(rule.userGroups)] }),
-    ...(rule.scopes !== undefined && { scopes: [...new Set(rule.scopes)] }),
+    users: set(rule.users),
+    userGroups: unique(rule.userGroups),
+    subjects: set(rule.subjects),
+    scopes: unique(rule.scopes),
   }
 }
 
 function compileDeny(deny: DenyConfig): DenyList {
-  return { ...sets(deny), ...(deny.userGroups !== undefined && { userGroups: [...new Set(deny.userGroups)] }) }
+  return {
+    workspaces: set(deny.workspaces),
+    enterprises: set(deny.enterprises),
+    channels: set(deny.channels),
+    users: set(deny.users),
+    userGroups: unique(deny.userGroups),
+    subjects: set(deny.subjects),
+  }
 }
 
-const SET_KEYS = ['workspaces', 'enterprises', 'channels', 'users', 'subjects'] as const
+function set(list: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  return list === undefined ? undefined : new Set(list)
+}
 
-function sets(lists: Partial<Record<(typeof SET_KEYS)[number], readonly string[]>>): Partial<Record<(typeof SET_KEYS)[number], ReadonlySet<string>>> {
-  const out: Partial<Record<(typeof SET_KEYS)[number], ReadonlySet<string>>> = {}
-  for (const key of SET_KEYS) {
-    const list = lists[key]
-    if (list !== undefined) out[key] = new Set(list)
-  }
-  return out
+function unique(list: readonly string[] | undefined): readonly string[] | undefined {
+  return list === undefined ? undefined : [...new Set(list)]
 }
