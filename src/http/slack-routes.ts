@@ -88,13 +88,12 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
       }
       throw err
     }
-    const rule = decision === undefined ? {} : { rule: decision.rule }
     switch (admission.verdict) {
       case 'accepted':
-        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, ...rule, jobId: admission.jobId }
+        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, rule: decision?.rule, jobId: admission.jobId }
         break
       case 'duplicate':
-        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }), ...rule }
+        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }), rule: decision?.rule }
         break
       case 'unrouted':
         request.outcome = { verdict: 'unrouted', reason: 'unrouted', kind: slack.kind }

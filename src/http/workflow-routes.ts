@@ -25,8 +25,9 @@ interface Served extends WorkflowEndpoint {
 
 /**
  * `POST /workflows/:name`: a workflow endpoint. Authenticate (the endpoint's bearer-token
- * rules), decode and validate the JSON body, then the same pipeline as Slack's requests:
- * dedupe (a single-use token's `jti`), route, durable enqueue, and only then the 200.
+ * rules), decode and validate the JSON body, authorize (the route's access policy), then the
+ * same pipeline as Slack's requests: dedupe (a single-use token's `jti`), route, durable
+ * enqueue, and only then the 200.
  */
 export async function workflowRoutes(app: FastifyInstance, options: WorkflowRoutesOptions): Promise<void> {
   const now = options.now ?? Date.now
@@ -58,8 +59,7 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
         request.outcome = { verdict: 'denied', reason: decision.reason, kind: 'workflow', route: decision.route, rule: decision.rule, ...subject }
         return reply.code(403).send({ error: 'forbidden', reason: decision.reason })
       }
-      const rule = decision === undefined ? {} : { rule: decision.rule }
-
+  
       const at = now()
       const tolerance = endpoint.verifier.clockToleranceSeconds ?? DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS
       let admission: Admission
@@ -82,10 +82,10 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
       const base = { kind: 'workflow', ...subject }
       switch (admission.verdict) {
         case 'accepted':
-          request.outcome = { verdict: 'accepted', ...base, route: admission.route, ...rule, jobId: admission.jobId }
+          request.outcome = { verdict: 'accepted', ...base, route: admission.route, rule: decision?.rule, jobId: admission.jobId }
           return reply.code(200).send({ ok: true, jobId: admission.jobId })
         case 'duplicate':
-          request.outcome = { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }), ...rule }
+          request.outcome = { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }), rule: decision?.rule }
           return reply.code(200).send({ ok: true, duplicate: true })
         case 'unrouted':
           // The endpoint is its route's match, so this means the route list changed under it.
