@@ -1,0 +1,88 @@
+import type { SqliteDatabase } from '../storage/sqlite-database.js'
+import { AUDIT_COLUMNS, columnValues, recordFromRow } from './audit-columns.js'
+import type { AuditLog, AuditQuery } from './audit-log.js'
+import { chainHash, GENESIS_HASH } from './chain.js'
+import { AuditUnavailableError } from './errors.js'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY,
+  ${AUDIT_COLUMNS.map((c) => `${c} ${c === 'at' || c === 'attempt' ? 'INTEGER' : 'TEXT'}`).join(',\n  ')},
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`
+
+/**
+ * The embedded AuditLog, in the gateway's SQLite file. An append is one group-commit
+ * operation: it reads the chain head inside the batch's transaction and inserts the record
+ * linked to it, so the chain follows commit order and a batch that fails leaves no gap.
+ * Sharing the file with the queue, a request's record commits and syncs in the same batches
+ * as the jobs: no fsync of its own. One process writes the file (the process lock), so there
+ * is one chain. Triggers refuse UPDATE and DELETE; `slackgate audit verify` catches what
+ * gets past them.
+ */
+export function createSqliteAuditLog(database: SqliteDatabase): AuditLog {
+  const { handle, writer } = database
+  handle.exec(SCHEMA)
+  const headStmt = handle.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
+  const insert = handle.prepare(
+    `INSERT INTO audit_log (seq, ${AUDIT_COLUMNS.join(', ')}, prev_hash, hash) VALUES (${Array(AUDIT_COLUMNS.length + 3).fill('?').join(', ')})`,
+  )
+  const ping = handle.prepare('SELECT 1')
+
+  return {
+    append(record) {
+      return writer
+        .run(
+          () => {
+            const head = headStmt.get() as { seq: number; hash: string } | undefined
+            const prevHash = head?.hash ?? GENESIS_HASH
+            insert.run((head?.seq ?? 0) + 1, ...columnValues(record), prevHash, chainHash(prevHash, record))
+          },
+          { oneStatement: true },
+        )
+        .catch((cause: unknown) => {
+          throw new AuditUnavailableError({ cause })
+        })
+    },
+    async read(query: AuditQuery) {
+      const { sql, params } = selectFor(query)
+      return (handle.prepare(sql).all(...params) as Array<Record<string, unknown>>).map(recordFromRow)
+    },
+    async head() {
+      const row = headStmt.get() as { seq: number; hash: string } | undefined
+      return row === undefined ? undefined : { seq: row.seq, hash: row.hash }
+    },
+    async ping() {
+      ping.get()
+      writer.assertWritable()
+    },
+    async close() {},
+  }
+}
+
+function selectFor(query: AuditQuery): { sql: string; params: Array<string | number> } {
+  const where: string[] = []
+  const params: Array<string | number> = []
+  const add = (clause: string, value: string | number | undefined) => {
+    if (value === undefined) return
+    where.push(clause)
+    params.push(value)
+  }
+  add(query.newestFirst === true ? 'seq < ?' : 'seq > ?', query.afterSeq)
+  add('at >= ?', query.since)
+  add('at < ?', query.until)
+  add('team_id = ?', query.teamId)
+  add('user_id = ?', query.userId)
+  add('verdict = ?', query.verdict)
+  add('kind = ?', query.kind)
+  params.push(query.limit)
+  const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
+  return { sql: `SELECT * FROM audit_log ${filter} ORDER BY seq ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ?`, params }
+}

@@ -1,0 +1,78 @@
+/** What a record is about: one inbound request, one delivery attempt, or a Slack lifecycle event. */
+export type AuditKind = 'request' | 'delivery' | 'lifecycle'
+
+/**
+ * One audit record, as written. It holds who, where, what and the verdict, never a secret:
+ * no signing secret, token, signature or `Authorization` header (nonce keys derived from a
+ * signature are stored as a digest), and the body only as its SHA-256 unless the route opts
+ * in to storing payloads.
+ */
+export interface AuditRecord {
+  /** Epoch milliseconds. */
+  readonly at: number
+  readonly kind: AuditKind
+  readonly requestId?: string
+  /** `events`, `commands`, `interactions` or `workflows`. */
+  readonly source?: string
+  /**
+   * Requests: `accepted`, `duplicate`, `unrouted`, `denied`, `rejected`, `handshake`,
+   * `ssl_check`. Deliveries: `delivered`, `retrying`, `dead`. Lifecycle: `recorded`.
+   */
+  readonly verdict: string
+  /** The stable reason code of a refusal or failure. */
+  readonly reason?: string
+  /** What was asked: a command, an event type, an action id, a workflow name. */
+  readonly type?: string
+  readonly teamId?: string
+  readonly enterpriseId?: string
+  readonly channelId?: string
+  readonly userId?: string
+  /** A workflow call's token subject. */
+  readonly subject?: string
+  readonly route?: string
+  /** The access rule that allowed or refused it. */
+  readonly rule?: string
+  readonly nonceKeys?: readonly string[]
+  readonly jobId?: string
+  /** Where a delivery went: `handler:<route>` or the forward URL's origin and path. */
+  readonly target?: string
+  readonly attempt?: number
+  /** A delivery's error, in short. */
+  readonly outcome?: string
+  /** SHA-256 (hex) of the raw body. */
+  readonly bodySha256?: string
+  /** The verified payload as JSON, only for routes that opt in. */
+  readonly payload?: string
+}
+
+/** A record as stored: its place in the chain and the hashes that link it. */
+export interface StoredAuditRecord extends AuditRecord {
+  readonly seq: number
+  readonly prevHash: string
+  readonly hash: string
+}
+
+/** The columns of a record, in the order they are hashed and stored. Never reorder: append. */
+export const AUDIT_FIELDS = [
+  'at',
+  'kind',
+  'requestId',
+  'source',
+  'verdict',
+  'reason',
+  'type',
+  'teamId',
+  'enterpriseId',
+  'channelId',
+  'userId',
+  'subject',
+  'route',
+  'rule',
+  'nonceKeys',
+  'jobId',
+  'target',
+  'attempt',
+  'outcome',
+  'bodySha256',
+  'payload',
+] as const satisfies ReadonlyArray<keyof AuditRecord>

@@ -1,0 +1,11 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createSqliteAuditLog } from '../../src/audit/audit-log.sqlite.js'
+import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
+import { describeAuditLog } from './audit-log.contract.js'
+
+describeAuditLog('sqlite', async () => {
+  const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'slackgate-audit-')), 'sg.db'))
+  return { log: createSqliteAuditLog(db), cleanup: async () => db.close() }
+})
