@@ -109,7 +109,7 @@ const jobs = program.command('jobs').description('inspect and re-drive the deliv
 
 async function withQueue(opts: { config?: string }, run: (queue: ReturnType<typeof openStores>['queue']) => Promise<string>): Promise<void> {
   const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
-  const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, exclusive: false })
+  const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, audit: config.audit.store, exclusive: false })
   try {
     process.stdout.write(`${await run(stores.queue)}\n`)
   } finally {

@@ -20,6 +20,7 @@ export interface GatewayConfig {
   readonly log: ConfigFile['log']
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
   readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
+  readonly audit: { readonly store: StoreLocation }
   /** Routes in config order; handler paths are absolute. */
   readonly routes: readonly RouteConfig[]
   /** The workflow routes' endpoints, with their verification rules resolved. */
@@ -60,6 +61,7 @@ export type StoreLocation =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'memory' }
   | { readonly kind: 'redis'; readonly url: string }
+  | { readonly kind: 'postgres'; readonly url: string }
 
 /** The embedded database file inside the data directory. */
 export const EMBEDDED_DATABASE = 'slackgate.db'
@@ -124,6 +126,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     log: config.log,
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
     queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
+    audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     workflows,
     tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
@@ -179,6 +182,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, options:
   if (replayStore !== undefined) section(out, 'replay').store = replayStore
   const queueStore = nonEmpty(env.SLACKGATE_QUEUE_STORE)
   if (queueStore !== undefined) section(out, 'queue').store = queueStore
+  const auditStore = nonEmpty(env.SLACKGATE_AUDIT_STORE)
+  if (auditStore !== undefined) section(out, 'audit').store = auditStore
 
   if (slack.signingSecrets === undefined) {
     const refs: Array<{ ref: string; notAfter?: string }> = []
@@ -279,6 +284,7 @@ function storeLocation(url: string, dataDir: string, baseDir: string): StoreLoca
   if (url === 'memory') return { kind: 'memory' }
   if (url === 'sqlite') return { kind: 'sqlite', path: resolve(dataDir, EMBEDDED_DATABASE) }
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: resolve(baseDir, url.slice('sqlite:'.length)) }
+  if (url.startsWith('postgres')) return { kind: 'postgres', url }
   return { kind: 'redis', url }
 }
 

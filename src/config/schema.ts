@@ -112,6 +112,8 @@ const routeSchema = z
     access: accessSchema.optional(),
     /** Anyone Slack (or the endpoint's token) vouches for may run it; `slackgate start` warns. */
     public: z.boolean().optional(),
+    /** Opt in to keeping each request's verified payload in its audit record (default: its SHA-256 only). */
+    audit: z.strictObject({ storePayload: z.boolean().default(false) }).optional(),
     retry: z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(100).default(5),
@@ -154,6 +156,9 @@ function usesTokenClaims(access: z.output<typeof accessSchema> | undefined): boo
 /** `sqlite` (the embedded database), `sqlite:PATH`, `memory` (nonces only) or `redis://…`. */
 const storeUrl = z.string().regex(/^(sqlite(:.+)?|memory|rediss?:\/\/.+)$/, 'must be sqlite, sqlite:PATH, memory or redis://host:port')
 
+/** `sqlite` (the embedded database), `sqlite:PATH` or `postgres://…` (several gateways, one chain). */
+const auditStoreUrl = z.string().regex(/^(sqlite(:.+)?|postgres(ql)?:\/\/.+)$/, 'must be sqlite, sqlite:PATH or postgres://user@host:port/db')
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** The config file's shape; every object is strict, so a misspelt key is an error, not ignored. */
@@ -187,6 +192,12 @@ export const configSchema = z.strictObject({
       store: storeUrl.refine((u) => u !== 'memory', 'a queue must be durable: sqlite or redis').default('sqlite'),
       /** Deliveries in flight at once in each gateway process. */
       concurrency: z.number().int().min(1).max(1000).default(8),
+    })
+    .prefault({}),
+  /** The tamper-evident record of every request, delivery and lifecycle event. */
+  audit: z
+    .strictObject({
+      store: auditStoreUrl.default('sqlite'),
     })
     .prefault({}),
   routes: z.array(routeSchema).max(100_000).default([]),

@@ -49,7 +49,7 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
-  const stores = openStores({ replay: config.replay.store, queue: config.queue.store, exclusive: true })
+  const stores = openStores({ replay: config.replay.store, queue: config.queue.store, audit: config.audit.store, exclusive: true })
   let signingKeys: SigningKeys | undefined
   let directory: Directory | undefined
   try {

@@ -1,4 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import type { AuditLog } from '../audit/audit-log.js'
+import { createSqliteAuditLog } from '../audit/audit-log.sqlite.js'
 import type { StoreLocation } from '../config/load.js'
 import { createBullmqJobQueue } from '../dispatch/job-queue.bullmq.js'
 import type { JobQueue } from '../dispatch/job-queue.js'
@@ -14,6 +16,7 @@ import { openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite-datab
 export interface Stores {
   readonly nonces: NonceStore
   readonly queue: JobQueue
+  readonly audit: AuditLog
   readonly readiness: readonly ReadinessCheck[]
   /**
    * Resolves once every network store has connected, or after `timeoutMs` (a gateway starts
@@ -26,6 +29,7 @@ export interface Stores {
 export interface OpenStoresOptions {
   readonly replay: StoreLocation
   readonly queue: StoreLocation
+  readonly audit: StoreLocation
   /**
    * Take the embedded database's process lock (the gateway does; the CLI, which only reads
    * and re-drives, does not).
@@ -83,12 +87,21 @@ export function openStores(options: OpenStoresOptions): Stores {
     else throw new Error('a queue must be durable: sqlite or redis')
     closers.push(() => queue.close())
 
+    const a = options.audit
+    let audit: AuditLog
+    if (a.kind === 'sqlite') audit = createSqliteAuditLog(sqlite(a.path))
+    else if (a.kind === 'postgres') audit = openPostgresAudit(a.url)
+    else throw new Error('the audit log must be durable: sqlite or postgres')
+    closers.push(() => audit.close())
+
     return {
       nonces,
       queue,
+      audit,
       readiness: [
         { name: 'replay_store', check: () => nonces.ping() },
         { name: 'queue', check: () => queue.ping() },
+        { name: 'audit', check: () => audit.ping() },
       ],
       async connected(timeoutMs) {
         const pending = redisClients.filter((c) => c.status !== 'ready')
@@ -108,9 +121,15 @@ export function openStores(options: OpenStoresOptions): Stores {
       },
     }
   } catch (err) {
+    for (const close of closers.reverse()) void close().catch(() => undefined)
     for (const client of redisClients) client.disconnect()
     for (const db of databases.values()) db.close()
     for (const lock of locks) lock.release()
     throw err
   }
+}
+
+// The PostgreSQL adapter (src/audit/audit-log.postgres.ts) plugs in here.
+function openPostgresAudit(_url: string): AuditLog {
+  throw new Error('the PostgreSQL audit log is not built yet')
 }

@@ -27,7 +27,7 @@ describe('health', () => {
   it('/readyz checks the real stores of the embedded default', async () => {
     const t = await testApp()
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
-    expect(res.json()).toEqual({ ready: true, checks: { replay_store: 'ok', queue: 'ok' } })
+    expect(res.json()).toEqual({ ready: true, checks: { replay_store: 'ok', queue: 'ok', audit: 'ok' } })
     await t.close()
   })
 
