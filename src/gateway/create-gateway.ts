@@ -18,6 +18,8 @@ import { respondTo } from '../dispatch/respond.js'
 import { createAuthorizer } from '../policy/authorize.js'
 import type { Directory } from '../policy/directory.js'
 import { openDirectory } from '../policy/open-directory.js'
+import { deliveryRecord } from '../audit/records.js'
+import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
 
 export interface GatewayOptions {
@@ -103,11 +105,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.fetch !== undefined && { fetch: options.fetch }),
     })
     const workerLog = logger.child({ component: 'delivery' })
+    const targets = new Map(config.routes.map((r) => [r.name, deliveryTarget(r)]))
     const deliverAndLog: typeof deliver = async (job) => {
       const outcome = await deliver(job)
       const fields = { jobId: job.id, slackRoute: job.route, attempt: job.attempt, maxAttempts: job.maxAttempts }
       if (outcome.ok) workerLog.info(fields, 'delivered')
       else workerLog.warn({ ...fields, permanent: outcome.permanent, error: outcome.error }, 'delivery failed')
+      // The work has run: a log that cannot take its record now is reported, not retried
+      // (retrying the job would run it twice).
+      await stores.audit.append(deliveryRecord(job, targets.get(job.route), outcome, Date.now())).catch((err: unknown) => {
+        workerLog.error({ err, jobId: job.id, reason: 'audit_unavailable' }, 'delivery not recorded in the audit log')
+      })
       return outcome
     }
 
@@ -136,4 +144,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await stores.close()
     throw err
   }
+}
+
+/** Where a route delivers, for the audit log: its handler, or the forward URL without query. */
+function deliveryTarget(route: RouteConfig): string {
+  if (route.forward === undefined) return `handler:${route.name}`
+  const url = new URL(route.forward.url)
+  return `${url.origin}${url.pathname}`
 }
