@@ -88,6 +88,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       authorize: createAuthorizer({ routes: config.routes, ...(directory !== undefined && { directory }), adminContact: config.policy.adminContact }),
       admit,
       respond: (url, message) => respondTo(url, message, doFetch),
+      audit: stores.audit,
       readiness: stores.readiness,
       jwks: () => keys.jwks(),
       ...(options.clock !== undefined && { clock: options.clock }),

@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayConfig } from '../config/load.js'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import type { Authorize } from '../policy/authorize.js'
+import type { AuditLog } from '../audit/audit-log.js'
+import { auditHook } from './audit-hook.js'
 import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
@@ -29,6 +31,8 @@ export interface AppOptions {
   readonly readiness?: readonly ReadinessCheck[]
   /** How long `/readyz` waits for each dependency. Default 2000 ms. */
   readonly readinessTimeoutMs?: number
+  /** Where every ingress request is recorded before it is answered. */
+  readonly audit?: AuditLog
   /** The gateway's public signing keys, served at `/.well-known/jwks.json`. */
   readonly jwks?: () => { keys: JWK[] }
 }
@@ -55,6 +59,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.decorateRequest('outcome', null)
+  app.decorateRequest('auditContext', null)
+  if (options.audit !== undefined) {
+    const payloads = new Set(config.routes.filter((r) => r.audit?.storePayload === true).map((r) => r.name))
+    app.addHook('onSend', auditHook({ audit: options.audit, storesPayload: (route) => payloads.has(route), now: options.clock === undefined ? Date.now : () => clock() * 1000 }))
+  }
   app.addHook('onResponse', async (request, reply) => {
     const outcome = request.outcome
     const retryNum = request.headers['x-slack-retry-num']

@@ -55,6 +55,7 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     const decoded = decodeSlackRequest(source, raw)
     if (!decoded.ok) return refuse(request, reply, 400, decoded.reason, decoded.detail)
     const slack = decoded.request
+    request.auditContext = { request: slack }
 
     // Answered only now that the signature verified: an unsigned challenge gets 401 above.
     if (slack.kind === 'url_verification') {
@@ -71,12 +72,14 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     if (decision instanceof Promise) decision = await decision
     if (decision !== undefined && !decision.allow) return deny(request, reply, slack, decision, options)
 
+    // Verified above, so the header is present exactly once.
+    const keys = nonceKeys(slack, input.signature as string)
+    request.auditContext = { request: slack, keys }
     let admission: Admission
     try {
       admission = await options.admit({
         request: slack,
-        // Verified above, so the header is present exactly once.
-        keys: nonceKeys(slack, input.signature as string),
+        keys,
         requestId: request.id,
         receivedAt: Date.now(),
       })

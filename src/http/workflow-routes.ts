@@ -52,6 +52,7 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
       const decoded = decodeWorkflowCall(endpoint.name, identity, request.body, endpoint.validateBody)
       if (!decoded.ok) return refuse(request, reply, 400, decoded.reason, decoded.detail, identity)
 
+      request.auditContext = { request: decoded.value }
       let decision = options.authorize(decoded.value)
       if (decision instanceof Promise) decision = await decision
       const subject = identity.subject !== undefined ? { subject: identity.subject } : {}
@@ -62,11 +63,13 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
   
       const at = now()
       const tolerance = endpoint.verifier.clockToleranceSeconds ?? DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS
+      const keys = workflowKeys(endpoint, identity, request.id)
+      request.auditContext = { request: decoded.value, keys }
       let admission: Admission
       try {
         admission = await options.admit({
           request: decoded.value,
-          keys: workflowKeys(endpoint, identity, request.id),
+          keys,
           requestId: request.id,
           receivedAt: at,
           // A used token must stay refused for as long as it could still verify.

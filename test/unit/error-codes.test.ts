@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CONFIG_CODES } from '../../src/config/errors.js'
 import { POLICY_CODES } from '../../src/policy/errors.js'
+import { AUDIT_CODES } from '../../src/audit/errors.js'
 import { DISPATCH_CODES } from '../../src/dispatch/errors.js'
 import { REPLAY_CODES } from '../../src/replay/errors.js'
 import { HTTP_CODES } from '../../src/http/errors.js'
@@ -21,6 +22,7 @@ const catalogue: Record<string, readonly string[]> = {
   replay: REPLAY_CODES,
   dispatch: DISPATCH_CODES,
   policy: POLICY_CODES,
+  audit: AUDIT_CODES,
 }
 const all = Object.values(catalogue).flat()
 
