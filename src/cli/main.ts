@@ -11,6 +11,8 @@ import { openStores } from '../gateway/open-stores.js'
 import { dropJob, listJobs, retryJob } from './jobs.js'
 import { listKeys, rotateKeys } from './keys.js'
 import { explainCommand, lintCommand, type ExplainOptions } from './policy.js'
+import { queryAudit, tailAudit, verifyAudit, type QueryOptions } from './audit.js'
+import { withAuditLog } from './open-audit.js'
 import { signCommand, type SignOptions } from './sign.js'
 import { verifyCommand, type VerifyOptions } from './verify.js'
 
@@ -192,6 +194,63 @@ policy
     process.stdout.write(`${result.output}\n`)
     process.exitCode = result.exitCode
   })
+
+const audit = program.command('audit').description('the tamper-evident audit log: verify, tail, query, export')
+const auditConfig = (opts: { config?: string }) => loadConfig({ ...configOptions(opts), withoutSecrets: true })
+
+async function print(lines: AsyncIterable<string>): Promise<void> {
+  for await (const line of lines) {
+    if (!process.stdout.write(`${line}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve))
+  }
+}
+
+audit
+  .command('verify')
+  .description('walk the hash chain; report the first record altered, inserted or deleted (exit 0 intact, 1 tampered)')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--anchor <seq:hash>', 'a chain head recorded earlier (from /healthz or a previous verify): also detects a cut or rewritten chain')
+  .action(async (opts: { config?: string; anchor?: string }) => {
+    const result = await withAuditLog(auditConfig(opts), (log) => verifyAudit(log, opts.anchor))
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    process.exitCode = result.ok ? 0 : 1
+  })
+
+audit
+  .command('tail')
+  .description('the latest records as JSON lines; --follow keeps printing new ones')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('-n, --lines <n>', 'how many', '20')
+  .option('-f, --follow', 'keep printing records as they are written')
+  .action(async (opts: { config?: string; lines: string; follow?: boolean }) => {
+    const n = /^[0-9]{1,6}$/.test(opts.lines) ? Number(opts.lines) : Number.NaN
+    if (Number.isNaN(n)) throw new CliError('--lines must be a whole number')
+    const stop = new AbortController()
+    process.once('SIGINT', () => stop.abort())
+    process.once('SIGTERM', () => stop.abort())
+    await withAuditLog(auditConfig(opts), (log) => print(tailAudit(log, n, opts.follow === true ? { pollMs: 1000, signal: stop.signal } : undefined)))
+  })
+
+const queryOptions = (command: Command) =>
+  command
+    .option('-c, --config <file>', 'YAML config file')
+    .option('--since <time>', 'from this instant (ISO 8601, a date, or epoch seconds), inclusive')
+    .option('--until <time>', 'up to this instant, exclusive')
+    .option('--team <id>', 'workspace id')
+    .option('--user <id>', 'user id')
+    .option('--verdict <verdict>', 'accepted, duplicate, unrouted, denied, rejected, delivered, retrying, dead, …')
+    .addOption(new Option('--kind <kind>', 'request, delivery or lifecycle').choices(['request', 'delivery', 'lifecycle']))
+    .option('--limit <n>', 'at most this many records')
+    .addOption(new Option('--format <format>', 'output').choices(['jsonl', 'csv']).default('jsonl'))
+
+queryOptions(audit.command('query').description('records matching the filters, oldest first')).action(async (opts: QueryOptions & { config?: string }) => {
+  await withAuditLog(auditConfig(opts), (log) => print(queryAudit(log, opts)))
+})
+
+queryOptions(audit.command('export').description('every record (or those matching the filters) as JSON lines or CSV, for the compliance archive')).action(
+  async (opts: QueryOptions & { config?: string }) => {
+    await withAuditLog(auditConfig(opts), (log) => print(queryAudit(log, opts)))
+  },
+)
 
 function configOptions(opts: { config?: string }): LoadConfigOptions {
   return opts.config === undefined ? {} : { file: opts.config }
