@@ -3,6 +3,7 @@ import type { DeliveryOutcome, Job } from '../dispatch/job.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { InboundRequest } from '../workflow/workflow-call.js'
+import { scrubSecrets } from '../http/redact-secrets.js'
 import type { AuditKind, AuditRecord } from './audit-record.js'
 
 /**
@@ -122,10 +123,7 @@ function auditKeys(keys: NonceKeys): string[] {
   return [...keys.others, keys.primary].map((k) => (k.startsWith('sig:') ? `sig#${createHash('sha256').update(k).digest('hex').slice(0, 32)}` : k))
 }
 
-// A delivery error is free text from a handler or a service: short, and without anything
-// shaped like a Slack token, a bearer credential or a JWT.
-const TOKEN_SHAPES = /xox[a-z]-[A-Za-z0-9-]+|Bearer\s+\S+|eyJ[\w-]+\.[\w-]+\.[\w-]*/gi
-
+// A delivery error is free text from a handler or a service: short, and scrubbed.
 function scrub(error: string): string {
-  return error.replace(TOKEN_SHAPES, '[redacted]').slice(0, 300)
+  return scrubSecrets(error).slice(0, 300)
 }

@@ -19,6 +19,7 @@ import { createAuthorizer } from '../policy/authorize.js'
 import type { Directory } from '../policy/directory.js'
 import { openDirectory } from '../policy/open-directory.js'
 import { deliveryRecord } from '../audit/records.js'
+import { scrubSecrets } from '../http/redact-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
 
@@ -111,7 +112,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const outcome = await deliver(job)
       const fields = { jobId: job.id, slackRoute: job.route, attempt: job.attempt, maxAttempts: job.maxAttempts }
       if (outcome.ok) workerLog.info(fields, 'delivered')
-      else workerLog.warn({ ...fields, permanent: outcome.permanent, error: outcome.error }, 'delivery failed')
+      else workerLog.warn({ ...fields, permanent: outcome.permanent, error: scrubSecrets(outcome.error) }, 'delivery failed')
       // The work has run: a log that cannot take its record now is reported, not retried
       // (retrying the job would run it twice).
       await stores.audit.append(deliveryRecord(job, targets.get(job.route), outcome, Date.now())).catch((err: unknown) => {

@@ -54,3 +54,24 @@ function walk(value: unknown, depth: number): unknown {
   }
   return copy ?? value
 }
+
+/**
+ * Credentials as they appear inside free text (an error message, a stack, a service's error
+ * string): Slack tokens, bearer credentials, JWTs, and the password of a URL. Field names
+ * cannot catch these, so text that may carry them is scrubbed as well.
+ */
+const SECRET_TEXT = /xox[a-z]-[A-Za-z0-9-]+|\bBearer\s+[^\s"']+|\beyJ[\w-]+\.[\w-]+\.[\w-]*|(?<=:\/\/[^\s/:@]*:)[^\s/@]+(?=@)/gi
+
+/** `text` with every credential-shaped part replaced by `[redacted]`. */
+export function scrubSecrets(text: string): string {
+  return text.replace(SECRET_TEXT, REDACTED)
+}
+
+/** A serialised error (pino's shape) with secret-named fields redacted and its text scrubbed. */
+export function redactError<T extends { message?: unknown; stack?: unknown }>(err: T): T {
+  const out = redactSecrets(err) as T & Record<string, unknown>
+  const copy: Record<string, unknown> = { ...out }
+  if (typeof copy.message === 'string') copy.message = scrubSecrets(copy.message)
+  if (typeof copy.stack === 'string') copy.stack = scrubSecrets(copy.stack)
+  return copy as T
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../../src/http/logger.js'
-import { isSecretName, REDACTED, redactSecrets } from '../../../src/http/redact-secrets.js'
+import { isSecretName, REDACTED, redactSecrets, redactError, scrubSecrets } from '../../../src/http/redact-secrets.js'
 
 describe('isSecretName', () => {
   it.each([
@@ -89,5 +89,27 @@ describe('the gateway logger', () => {
     expect(line.err.message).toBe('upstream refused')
     expect(line.err.type).toBe('Error')
     expect(line.err.request.headers.authorization).toBe(REDACTED)
+  })
+})
+
+describe('scrubSecrets and redactError: credentials inside free text', () => {
+  it.each([
+    ['a Slack bot token', 'call failed for xoxb-1234-5678-abcdef', 'call failed for [redacted]'],
+    ['a user token', 'xoxp-1-2-3 expired', '[redacted] expired'],
+    ['a bearer credential', 'sent Authorization: Bearer abc.def-ghi', 'sent Authorization: [redacted]'],
+    ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln was refused', 'token [redacted] was refused'],
+    ['a URL password', 'connect ECONNREFUSED redis://:hunter2@10.0.0.1:6379', 'connect ECONNREFUSED redis://:[redacted]@10.0.0.1:6379'],
+    ['a user and password', 'postgres://app:s3cret@db/x', 'postgres://app:[redacted]@db/x'],
+  ])('%s', (_name, text, expected) => {
+    expect(scrubSecrets(text)).toBe(expected)
+  })
+
+  it('leaves ordinary text alone', () => {
+    for (const text of ['https://example.com/a@b', 'user@example.com', 'keyboard: 12 keys', 'a:b@c']) expect(scrubSecrets(text)).toBe(text)
+  })
+
+  it("scrubs a serialised error's message and stack, and redacts its secret-named fields", () => {
+    const err = { type: 'Error', message: 'bad xoxb-9-9-z', stack: 'Error: bad xoxb-9-9-z\n    at x', token: 'abc', code: 'E1' }
+    expect(redactError(err)).toEqual({ type: 'Error', message: 'bad [redacted]', stack: 'Error: bad [redacted]\n    at x', token: '[redacted]', code: 'E1' })
   })
 })
