@@ -20,8 +20,15 @@ export default async function setup(project: TestProject): Promise<void> {
     if (required.includes('redis')) throw new Error('redis-server is not installed, and SLACKGATE_REQUIRE_SERVICES requires Redis')
     process.stdout.write('redis-server is not installed: skipping the Redis outage test\n')
   }
+  const postgresUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+  const postgres = await answers(postgresUrl.hostname, Number(postgresUrl.port || 5432))
+  if (!postgres) {
+    if (required.includes('postgres')) throw new Error(`PostgreSQL does not answer at ${postgresUrl.host}, and SLACKGATE_REQUIRE_SERVICES requires it`)
+    process.stdout.write(`PostgreSQL does not answer at ${postgresUrl.host}: skipping the PostgreSQL suites\n`)
+  }
   project.provide('redis', redis)
   project.provide('redisServer', redisServer)
+  project.provide('postgres', postgres)
 }
 
 function answers(host: string, port: number): Promise<boolean> {
@@ -43,5 +50,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redis: boolean
     redisServer: boolean
+    postgres: boolean
   }
 }

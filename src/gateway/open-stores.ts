@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import type { AuditLog } from '../audit/audit-log.js'
+import { createPostgresAuditLog } from '../audit/audit-log.postgres.js'
 import { createSqliteAuditLog } from '../audit/audit-log.sqlite.js'
 import type { StoreLocation } from '../config/load.js'
 import { createBullmqJobQueue } from '../dispatch/job-queue.bullmq.js'
@@ -129,7 +130,7 @@ export function openStores(options: OpenStoresOptions): Stores {
   }
 }
 
-// The PostgreSQL adapter (src/audit/audit-log.postgres.ts) plugs in here.
-function openPostgresAudit(_url: string): AuditLog {
-  throw new Error('the PostgreSQL audit log is not built yet')
+// Several gateways may share the database: the adapter keeps one chain across them.
+function openPostgresAudit(url: string): AuditLog {
+  return createPostgresAuditLog({ connectionString: url })
 }
