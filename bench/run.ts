@@ -3,6 +3,8 @@
 // the distributed rows (REDIS_URL, default redis://127.0.0.1:6379, database 9 is flushed).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Command } from 'commander'
+import pg from 'pg'
+import { sqliteAuditGrowth, type AuditGrowthRow } from './growth-audit.js'
 import { redisNonceGrowth, sqliteNonceGrowth, type NonceGrowthRow } from './growth-nonces.js'
 import { baseline, bolt, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
 import { machine, table, fmt } from './lib/report.js'
@@ -19,6 +21,7 @@ const cli = new Command()
   .parse()
 const opts = cli.opts<{ rounds: string; duration: string; growthDuration: string; skipGrowth?: boolean }>()
 const redisUrl = `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/9`
+const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'slackgate_bench')
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
 const http: MeasureOptions = { durationSeconds: Number(opts.duration), warmupSeconds: 2, connections: 100 }
@@ -42,7 +45,7 @@ for (const engine of ['undici', 'autocannon'] as const) {
 }
 
 const embedded = slackgate('slackgate embedded (SQLite)', { mode: 'embedded' })
-const distributed = slackgate('slackgate distributed (Redis)', { mode: 'distributed', redisUrl })
+const distributed = slackgate('slackgate distributed (Redis, PostgreSQL audit)', { mode: 'distributed', redisUrl, databaseUrl })
 const contenders: Scenario[] = [baseline, bolt, embedded, distributed]
 const runs: HttpRun[] = []
 for (let round = 1; round <= Number(opts.rounds); round++) {
@@ -73,7 +76,7 @@ const withRatios = summary.map((s) => ({
 }))
 const boltRps = (summary[1] as (typeof summary)[number]).rps
 
-const growth = { bodySize: [] as HttpRun[], routes: [] as HttpRun[], nonces: [] as NonceGrowthRow[] }
+const growth = { bodySize: [] as HttpRun[], routes: [] as HttpRun[], nonces: [] as NonceGrowthRow[], audit: [] as AuditGrowthRow[] }
 if (!opts.skipGrowth) {
   for (const bytes of [1024, 64 * 1024, 1024 * 1024]) {
     for (const scenario of [baseline, embedded]) {
@@ -90,6 +93,10 @@ if (!opts.skipGrowth) {
   for (const stored of [10_000, 1_000_000]) {
     log(`growth: nonce claims with ${stored} stored keys`)
     growth.nonces.push(await sqliteNonceGrowth(stored), await redisNonceGrowth(redisUrl, stored))
+  }
+  for (const records of [10_000, 1_000_000]) {
+    log(`growth: audit log of ${records} records`)
+    growth.audit.push(await sqliteAuditGrowth(records))
   }
 }
 
@@ -135,7 +142,10 @@ const md = [
           growth.nonces.map((n) => [n.store, fmt(n.storedKeys), n.microsPerClaim, n.startupMs ?? '']),
         ),
         '',
-        'Audit-log growth is measured once that stage exists (issue 7).',
+        table(
+          ['audit log (embedded)', 'records', 'appends/s while filling', 'audit verify ms', 'one-day audit query ms (records)'],
+          growth.audit.map((a) => ['sqlite', fmt(a.records), fmt(a.appendsPerSecond), fmt(a.verifyMs), `${fmt(a.oneDayQueryMs)} (${fmt(a.oneDayRecords)})`]),
+        ),
       ]),
   '',
 ].join('\n')
@@ -147,3 +157,18 @@ writeFileSync(new URL(`${stem}.json`, dir), `${JSON.stringify(result, null, 2)}\
 writeFileSync(new URL(`${stem}.md`, dir), md)
 process.stdout.write(md)
 log(`results: bench/results/${stem}.{json,md}`)
+
+/** A new, empty PostgreSQL database for the distributed runs' audit log (its table is append-only). */
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await client.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await client.end()
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}

@@ -9,9 +9,11 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 const handler = fileURLToPath(new URL('../servers/ack-handler.mjs', import.meta.url))
 
 export interface SlackgateSetup {
-  /** `embedded` (one SQLite file) or `distributed` (Redis nonces and queue). */
+  /** `embedded` (one SQLite file) or `distributed` (Redis nonces and queue, PostgreSQL audit). */
   readonly mode: 'embedded' | 'distributed'
   readonly redisUrl?: string
+  /** PostgreSQL for the distributed audit log. */
+  readonly databaseUrl?: string
   /** Extra routes /cmd0 … beside /deploy, for the growth runs. */
   readonly extraRoutes?: number
   readonly bodyLimitBytes?: number
@@ -28,7 +30,7 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServ
   for (let i = 0; i < extra; i++) routes.push({ name: `cmd${i}`, match: { command: `/cmd${i}` }, handler, access: access(`rule${i}`) })
   const stores =
     setup.mode === 'distributed'
-      ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl } }
+      ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl }, audit: { store: setup.databaseUrl } }
       : {}
   const config = {
     dataDir: join(dir, 'data'),
