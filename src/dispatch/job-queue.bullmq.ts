@@ -104,6 +104,17 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       return infos.sort((a, b) => a.enqueuedAt - b.enqueuedAt).slice(0, limit)
     },
 
+    async counts() {
+      // The same mapping as list(): a job waiting out a retry's backoff is delayed (queued),
+      // and only a job out of attempts, or failed for good, stays failed (removeOnFail: false).
+      const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'failed')
+      return {
+        queued: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        dead: c.failed ?? 0,
+      }
+    },
+
     async retry(id) {
       const job = await find(id)
       if (job === undefined || !(await job.isFailed())) return false

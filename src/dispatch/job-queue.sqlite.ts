@@ -124,6 +124,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const dropJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state IN ('dead', 'queued')`)
   const listAll = handle.prepare(`SELECT * FROM jobs ORDER BY enqueued_at, id LIMIT ?`)
   const listByState = handle.prepare(`SELECT * FROM jobs WHERE state = ? ORDER BY enqueued_at, id LIMIT ?`)
+  const countByState = handle.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')
   const backoffOf = handle.prepare('SELECT backoff_base_ms, backoff_max_ms FROM jobs WHERE id = ?')
   const ping = handle.prepare('SELECT 1')
 
@@ -307,6 +308,11 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       const limit = opts.limit ?? 100
       const rows = (opts.state === undefined ? listAll.all(limit) : listByState.all(opts.state, limit)) as JobRow[]
       return rows.map(toInfo)
+    },
+    async counts() {
+      const counts: Record<JobState, number> = { queued: 0, active: 0, dead: 0 }
+      for (const row of countByState.all() as Array<{ state: JobState; n: number }>) counts[row.state] = row.n
+      return counts
     },
     async retry(id) {
       const r = await writer.run(() => retryDead.run(now(), id))

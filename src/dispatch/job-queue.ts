@@ -27,6 +27,8 @@ export interface JobQueue {
   enqueue(job: NewJob): Promise<EnqueueResult>
   consume(handler: JobHandler, options: ConsumeOptions): JobConsumer
   list(options?: { readonly state?: JobState; readonly limit?: number }): Promise<JobInfo[]>
+  /** How many jobs are in each state now; for the queue gauges of `/metrics`. */
+  counts(): Promise<Record<JobState, number>>
   /** Puts a dead job back in the queue with a fresh attempt count; false if there is none. */
   retry(id: string): Promise<boolean>
   /** Deletes a dead or waiting job; false if there is none. */

@@ -8,6 +8,7 @@ import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
 import { buildRegistry, type HandlerRegistry } from '../dispatch/handler-registry.js'
 import { createHttpForwarder, type ForwardHeaders } from '../dispatch/http-forward.js'
 import type { JobConsumer } from '../dispatch/job-queue.js'
+import type { JobPayload } from '../dispatch/job-payload.js'
 import { loadHandlerModule } from '../dispatch/load-handler-module.js'
 import { createRouter } from '../dispatch/router.js'
 import { buildApp } from '../http/app.js'
@@ -22,6 +23,7 @@ import { deliveryRecord } from '../audit/records.js'
 import { scrubSecrets } from '../http/redact-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
+import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -40,6 +42,8 @@ export interface Gateway {
   readonly stores: Stores
   /** The keys the gateway signs its forwarded tokens with. */
   readonly signingKeys: SigningKeys
+  /** What `GET /metrics` serves. */
+  readonly metrics: GatewayMetrics
   /** Starts delivering queued jobs in this process. */
   startWorkers(): void
   /** Stops taking requests, lets deliveries in flight finish, closes the stores. */
@@ -83,6 +87,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       router: createRouter(config.routes),
       ttlSeconds: config.replay.ttlSeconds,
     })
+    const metrics = createGatewayMetrics({ queueCounts: () => stores.queue.counts(), now: clockMs })
     const app = await buildApp({
       config,
       logger,
@@ -92,6 +97,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit: stores.audit,
       readiness: stores.readiness,
       jwks: () => keys.jwks(),
+      metrics,
+      auditHead: () => stores.audit.head(),
+      lastDeliveryAt: () => metrics.lastDeliveryAt,
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
@@ -109,7 +117,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const workerLog = logger.child({ component: 'delivery' })
     const targets = new Map(config.routes.map((r) => [r.name, deliveryTarget(r)]))
     const deliverAndLog: typeof deliver = async (job) => {
+      const started = performance.now()
       const outcome = await deliver(job)
+      // receivedAt is the wall clock of the ingress (slack-routes), so end-to-end is too; a
+      // negative span (a clock stepped back, or a pinned test clock) is not observed.
+      const receivedAt = (job.payload as JobPayload).receivedAt
+      metrics.observeDelivery({
+        route: job.route,
+        outcome: outcome.ok ? 'delivered' : outcome.permanent || job.attempt >= job.maxAttempts ? 'dead' : 'retrying',
+        seconds: (performance.now() - started) / 1000,
+        ...(outcome.ok && typeof receivedAt === 'number' && { endToEndSeconds: (Date.now() - receivedAt) / 1000 }),
+      })
       const fields = { jobId: job.id, slackRoute: job.route, attempt: job.attempt, maxAttempts: job.maxAttempts }
       if (outcome.ok) workerLog.info(fields, 'delivered')
       else workerLog.warn({ ...fields, permanent: outcome.permanent, error: scrubSecrets(outcome.error) }, 'delivery failed')
@@ -126,6 +144,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       app,
       stores,
       signingKeys: keys,
+      metrics,
       startWorkers() {
         consumer ??= stores.queue.consume(deliverAndLog, {
           concurrency: config.queue.concurrency,

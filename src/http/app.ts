@@ -10,7 +10,11 @@ import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
 import { healthRoutes } from './health-routes.js'
+import { metricsRoute } from './metrics-route.js'
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
+import { DECODE_CODES } from '../slack/errors.js'
 import './outcome.js'
+import type { RequestOutcome } from './outcome.js'
 import type { ReadinessCheck } from './readiness.js'
 import { slackRoutes } from './slack-routes.js'
 import { workflowRoutes } from './workflow-routes.js'
@@ -35,6 +39,12 @@ export interface AppOptions {
   readonly audit?: AuditLog
   /** The gateway's public signing keys, served at `/.well-known/jwks.json`. */
   readonly jwks?: () => { keys: JWK[] }
+  /** Counts every answered request; `GET /metrics` serves them when given. */
+  readonly metrics?: GatewayMetrics
+  /** The audit chain head, for `/healthz`. */
+  readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string } | undefined>
+  /** Epoch milliseconds of the last successful delivery in this process, for `/healthz`. */
+  readonly lastDeliveryAt?: () => number | undefined
 }
 
 /**
@@ -64,15 +74,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const payloads = new Set(config.routes.filter((r) => r.audit?.storePayload === true).map((r) => r.name))
     app.addHook('onSend', auditHook({ audit: options.audit, storesPayload: (route) => payloads.has(route), now: options.clock === undefined ? Date.now : () => clock() * 1000 }))
   }
+  const { metrics } = options
   app.addHook('onResponse', async (request, reply) => {
     const outcome = request.outcome
     const retryNum = request.headers['x-slack-retry-num']
+    const verdict = outcome?.verdict ?? (reply.statusCode < 400 ? 'accepted' : 'rejected')
+    if (metrics !== undefined) observe(metrics, request.routeOptions.url, verdict, outcome, request.headers['x-slack-request-timestamp'], reply.elapsedTime, clock)
     request.log.info(
       {
         method: request.method,
         route: request.routeOptions.url ?? null,
         status: reply.statusCode,
-        verdict: outcome?.verdict ?? (reply.statusCode < 400 ? 'accepted' : 'rejected'),
+        verdict,
         ...(outcome?.reason !== undefined && { reason: outcome.reason }),
         ...(outcome?.kind !== undefined && { kind: outcome.kind }),
         ...(outcome?.detail !== undefined && { detail: outcome.detail }),
@@ -128,13 +141,39 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.header('cache-control', 'public, max-age=300').type('application/json').send(jwks()),
     )
   }
+  if (metrics !== undefined) await app.register(metricsRoute, { metrics })
   await app.register(healthRoutes, {
     clock,
     version: VERSION,
+    ...(options.auditHead !== undefined && { auditHead: options.auditHead }),
+    ...(options.lastDeliveryAt !== undefined && { lastDeliveryAt: options.lastDeliveryAt }),
     readiness: options.readiness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
   })
   return app
+}
+
+const DECODE_REASONS: ReadonlySet<string> = new Set(DECODE_CODES)
+
+/**
+ * Counts one answered request and, for a Slack request whose signature verified (it was
+ * accepted, or refused only after decoding), the skew between Slack's timestamp and our clock.
+ * Unverified timestamps are anyone's to send, so they never move the skew.
+ */
+function observe(
+  metrics: GatewayMetrics,
+  endpoint: string | undefined,
+  verdict: RequestOutcome['verdict'],
+  outcome: RequestOutcome | null,
+  timestamp: string | string[] | undefined,
+  elapsedMs: number,
+  clock: () => number,
+): void {
+  metrics.observeRequest({ endpoint: endpoint ?? 'unmatched', verdict, reason: outcome?.reason, route: outcome?.route, rule: outcome?.rule, seconds: elapsedMs / 1000 })
+  const verified = outcome !== null && (outcome.verdict !== 'rejected' || (outcome.reason !== undefined && DECODE_REASONS.has(outcome.reason)))
+  if (verified && endpoint?.startsWith('/slack/') === true && typeof timestamp === 'string' && /^[0-9]{1,12}$/.test(timestamp)) {
+    metrics.observeSlackTimestamp(Number(timestamp), clock())
+  }
 }
 
 // Malformed HTTP never reaches a route; answer it in our error format and close.

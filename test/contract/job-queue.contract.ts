@@ -211,6 +211,38 @@ export function describeJobQueue(name: string, factory: () => Promise<JobQueueFi
       expect(finished).toBe(true)
     })
 
+    it('counts its jobs by state: queued, active, dead', async () => {
+      const queue = await make()
+      expect(await queue.counts()).toEqual({ queued: 0, active: 0, dead: 0 })
+      await queue.enqueue(newJob({ route: 'doomed', maxAttempts: 1 }))
+      await queue.enqueue(newJob({ route: 'doomed', maxAttempts: 1 }))
+      expect(await queue.counts()).toEqual({ queued: 2, active: 0, dead: 0 })
+      const release: Array<() => void> = []
+      consume(
+        queue,
+        async (j) => {
+          if (j.route === 'doomed') return { ok: false, permanent: false, error: 'HTTP 500' }
+          await new Promise<void>((r) => release.push(r))
+          return { ok: true }
+        },
+        1,
+      )
+      await waitFor(async () => (await queue.counts()).dead === 2)
+      // One slot: one job is held active while the other waits queued.
+      await queue.enqueue(newJob())
+      await queue.enqueue(newJob())
+      await waitFor(() => release.length === 1)
+      expect(await queue.counts()).toEqual({ queued: 1, active: 1, dead: 2 })
+      release.shift()?.()
+      await waitFor(() => release.length === 1)
+      release.shift()?.()
+      await waitFor(async () => {
+        const c = await queue.counts()
+        return c.queued === 0 && c.active === 0
+      })
+      expect(await queue.counts()).toEqual({ queued: 0, active: 0, dead: 2 })
+    })
+
     it('answers ping', async () => {
       const queue = await make()
       await expect(queue.ping()).resolves.toBeUndefined()

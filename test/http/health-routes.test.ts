@@ -19,7 +19,8 @@ describe('health', () => {
     const t = await testApp()
     const res = await t.app.inject({ method: 'GET', url: '/healthz' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ status: 'ok', time: NOW, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
+    // A fresh gateway: nothing audited, nothing delivered yet.
+    expect(res.json()).toEqual({ status: 'ok', time: NOW, version: expect.stringMatching(/^\d+\.\d+\.\d+/), audit: null, lastDeliveryAt: null })
     expect(res.headers['cache-control']).toBe('no-store')
     await t.close()
   })
