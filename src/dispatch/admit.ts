@@ -40,6 +40,12 @@ export interface AdmitInput {
   readonly keyTtlSeconds?: number
   readonly requestId: string
   readonly receivedAt: number
+  /**
+   * Called with the `accepted` admission as soon as the job will be stored with the batch
+   * being written, before it is durable (embedded queue only): the caller's audit record,
+   * written from here, commits and syncs in the same batch as the job.
+   */
+  readonly onAccepted?: (admission: Extract<Admission, { verdict: 'accepted' }>) => void
 }
 
 /**
@@ -67,7 +73,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
   }
 
-  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds }) {
+  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted }) {
     const ttl = Math.max(ttlSeconds, Math.ceil(keyTtlSeconds ?? 0))
     const route = router(request)
     if (route === undefined) {
@@ -91,7 +97,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
         maxAttempts: route.retry.maxAttempts,
         backoff: { baseDelayMs: route.retry.baseDelayMs, maxDelayMs: route.retry.maxDelayMs },
         payload,
-      })
+      }, onAccepted === undefined ? undefined : { onQueued: () => onAccepted({ verdict: 'accepted', route: route.name, jobId }) })
     } catch (cause) {
       await releaseAll(claimed)
       throw new StoreUnavailableError('queue_unavailable', { cause })

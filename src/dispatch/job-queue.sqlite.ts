@@ -176,7 +176,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   }
 
   return {
-    async enqueue(job): Promise<EnqueueResult> {
+    async enqueue(job, options = {}): Promise<EnqueueResult> {
       const at = now()
       const expiresAt = at + job.idempotencyTtlSeconds * 1000
       // The key and the job are written in one transaction: both are on disk, or neither.
@@ -193,6 +193,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
             if (taker === undefined) insertJob.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, payload, at)
             else insertTaken.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, at + leaseMs, payload, at)
           },
+          ...(options.onQueued !== undefined && { onQueued: options.onQueued }),
         })
       } catch (err) {
         taker?.release()

@@ -2,6 +2,16 @@ import type { DeliveryOutcome, Job, JobInfo, JobState, NewJob } from './job.js'
 
 export type EnqueueResult = 'enqueued' | 'duplicate'
 
+export interface EnqueueOptions {
+  /**
+   * Called once the job is certain to be stored with the batch being written, before that
+   * batch is durable, where the adapter batches writes (the embedded queue): a write the
+   * caller issues from here, to the same database, commits and syncs with the job. Adapters
+   * that write each job on its own never call it.
+   */
+  readonly onQueued?: () => void
+}
+
 /** Delivers one attempt of a job. A thrown error counts as a retryable failure. */
 export type JobHandler = (job: Job) => Promise<DeliveryOutcome>
 
@@ -24,7 +34,7 @@ export interface JobConsumer {
  * that an operator can list, retry or drop. A job whose consumer crashed is delivered again.
  */
 export interface JobQueue {
-  enqueue(job: NewJob): Promise<EnqueueResult>
+  enqueue(job: NewJob, options?: EnqueueOptions): Promise<EnqueueResult>
   consume(handler: JobHandler, options: ConsumeOptions): JobConsumer
   list(options?: { readonly state?: JobState; readonly limit?: number }): Promise<JobInfo[]>
   /** How many jobs are in each state now; for the queue gauges of `/metrics`. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import type { Authorize } from '../policy/authorize.js'
 import type { AuditLog } from '../audit/audit-log.js'
-import { auditHook } from './audit-hook.js'
+import { createRequestAuditor, type RequestAuditor } from './audit-hook.js'
 import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
@@ -70,10 +70,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorateRequest('outcome', null)
   app.decorateRequest('auditContext', null)
+  let auditor: RequestAuditor | undefined
   if (options.audit !== undefined) {
     const payloads = new Set(config.routes.filter((r) => r.audit?.storePayload === true).map((r) => r.name))
-    app.addHook('onSend', auditHook({ audit: options.audit, storesPayload: (route) => payloads.has(route), now: options.clock === undefined ? Date.now : () => clock() * 1000 }))
+    auditor = createRequestAuditor({ audit: options.audit, storesPayload: (route) => payloads.has(route), now: options.clock === undefined ? Date.now : () => clock() * 1000 })
+    app.addHook('onSend', auditor.onSend)
   }
+  const recordEarly = (request: FastifyRequest) => auditor?.start(request)
   const { metrics } = options
   app.addHook('onResponse', async (request, reply) => {
     const outcome = request.outcome
@@ -125,11 +128,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     authorize: options.authorize,
     admit: options.admit,
     respond: options.respond,
+    recordEarly,
   })
   await app.register(workflowRoutes, {
     bodyLimit: config.server.bodyLimitBytes,
     endpoints: config.workflows,
     authorize: options.authorize,
+    recordEarly,
     admit: options.admit,
     now: () => clock() * 1000,
   })

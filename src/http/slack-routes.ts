@@ -19,6 +19,8 @@ export interface SlackRoutesOptions {
   readonly admit: (input: AdmitInput) => Promise<Admission>
   /** Posts a message to an interaction's response_url (a refusal's notice). */
   readonly respond: (responseUrl: string, message: ResponseMessage) => Promise<void>
+  /** Starts the request's audit record now, to commit with its job (see http/audit-hook.ts). */
+  readonly recordEarly: (request: FastifyRequest) => void
 }
 
 const JSON_TYPES = ['application/json']
@@ -82,6 +84,10 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
         keys,
         requestId: request.id,
         receivedAt: Date.now(),
+        onAccepted(accepted) {
+          request.outcome = { verdict: 'accepted', kind: slack.kind, route: accepted.route, rule: decision?.rule, jobId: accepted.jobId }
+          options.recordEarly(request)
+        },
       })
     } catch (err) {
       // Fail closed: nothing was queued, and Slack retries a 503 later.

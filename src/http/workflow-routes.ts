@@ -14,6 +14,8 @@ export interface WorkflowRoutesOptions {
   readonly bodyLimit: number
   readonly endpoints: readonly WorkflowEndpoint[]
   readonly authorize: Authorize
+  /** Starts the request's audit record now, to commit with its job (see http/audit-hook.ts). */
+  readonly recordEarly: (request: FastifyRequest) => void
   readonly admit: (input: AdmitInput) => Promise<Admission>
   /** Clock in milliseconds; injectable for tests. */
   readonly now?: () => number
@@ -74,6 +76,10 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
           receivedAt: at,
           // A used token must stay refused for as long as it could still verify.
           keyTtlSeconds: identity.expiresAt + tolerance - Math.floor(at / 1000) + 1,
+          onAccepted(accepted) {
+            request.outcome = { verdict: 'accepted', kind: 'workflow', ...subject, route: accepted.route, rule: decision?.rule, jobId: accepted.jobId }
+            options.recordEarly(request)
+          },
         })
       } catch (err) {
         if (err instanceof StoreUnavailableError) {

@@ -21,6 +21,11 @@ export interface ClaimWriteOptions {
    *   sync for both. Should the write fail, the key is forgotten again.
    */
   readonly until?: 'disk' | 'queued'
+  /**
+   * Called for a `first` claim as soon as its write is queued, before it is durable: a write
+   * the caller issues from here joins the same batch (one commit, one sync).
+   */
+  readonly onQueued?: () => void
 }
 
 export interface DurableKeySet {
@@ -102,6 +107,7 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
         },
       )
     writing.set(key, write)
+    options.onQueued?.()
     if (options.until === 'queued') write.catch(() => undefined)
     else await write
     return 'first'
