@@ -20,8 +20,8 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 
 /**
  * The embedded AuditLog, in the gateway's SQLite file. An append is one group-commit
- * operation: it reads the chain head inside the batch's transaction and inserts the record
- * linked to it, so the chain follows commit order and a batch that fails leaves no gap.
+ * operation: it links the record to the chain head and inserts it inside the batch's
+ * transaction, so the chain follows commit order and a batch that fails leaves no gap.
  * Sharing the file with the queue, a request's record commits and syncs in the same batches
  * as the jobs: no fsync of its own. One process writes the file (the process lock), so there
  * is one chain. Triggers refuse UPDATE and DELETE; `slackgate audit verify` catches what
@@ -35,19 +35,27 @@ export function createSqliteAuditLog(database: SqliteDatabase): AuditLog {
     `INSERT INTO audit_log (seq, ${AUDIT_COLUMNS.join(', ')}, prev_hash, hash) VALUES (${Array(AUDIT_COLUMNS.length + 3).fill('?').join(', ')})`,
   )
   const ping = handle.prepare('SELECT 1')
+  // The head as this process last wrote it (it is the only writer: the process lock). Read
+  // from the table when unknown; forgotten whenever a write fails, since its batch may have
+  // rolled back: the next append reads it again.
+  let head: { seq: number; hash: string } | undefined | null = null
+  const readHead = () => (head = (headStmt.get() as { seq: number; hash: string } | undefined) ?? undefined)
 
   return {
     append(record) {
       return writer
         .run(
           () => {
-            const head = headStmt.get() as { seq: number; hash: string } | undefined
-            const prevHash = head?.hash ?? GENESIS_HASH
-            insert.run((head?.seq ?? 0) + 1, ...columnValues(record), prevHash, chainHash(prevHash, record))
+            const last = head === null ? readHead() : head
+            const prevHash = last?.hash ?? GENESIS_HASH
+            const next = { seq: (last?.seq ?? 0) + 1, hash: chainHash(prevHash, record) }
+            insert.run(next.seq, ...columnValues(record), prevHash, next.hash)
+            head = next
           },
           { oneStatement: true },
         )
         .catch((cause: unknown) => {
+          head = null
           throw new AuditUnavailableError({ cause })
         })
     },

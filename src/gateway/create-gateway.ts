@@ -131,9 +131,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const fields = { jobId: job.id, slackRoute: job.route, attempt: job.attempt, maxAttempts: job.maxAttempts }
       if (outcome.ok) workerLog.info(fields, 'delivered')
       else workerLog.warn({ ...fields, permanent: outcome.permanent, error: scrubSecrets(outcome.error) }, 'delivery failed')
-      // The work has run: a log that cannot take its record now is reported, not retried
-      // (retrying the job would run it twice).
-      await stores.audit.append(deliveryRecord(job, targets.get(job.route), outcome, Date.now())).catch((err: unknown) => {
+      // Queued before the attempt is settled, so in the embedded file the record commits no
+      // later than the settlement; not awaited, so the delivery slot is free at once. The work
+      // has run: a record that cannot be written is reported, not retried (that would run
+      // the job twice).
+      stores.audit.append(deliveryRecord(job, targets.get(job.route), outcome, Date.now())).catch((err: unknown) => {
         workerLog.error({ err, jobId: job.id, reason: 'audit_unavailable' }, 'delivery not recorded in the audit log')
       })
       return outcome
