@@ -1,6 +1,7 @@
 // `npm run bench`: every figure slackgate quotes, measured side by side in one run.
 // Servers run pinned to core 0 and the load generator to core 1 (taskset). Needs Redis for
-// the distributed rows (REDIS_URL, default redis://127.0.0.1:6379, database 9 is flushed).
+// the distributed rows (REDIS_URL, default redis://127.0.0.1:6379, database 9 is flushed) and
+// PostgreSQL (DATABASE_URL; a database slackgate_bench is created afresh).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Command } from 'commander'
 import pg from 'pg'
