@@ -11,6 +11,7 @@ export const VERIFY_CODES = [
   'stale_timestamp',
   'future_timestamp',
   'signature_mismatch',
+  'missing_webhook_id',
 ] as const
 
 export type VerifyCode = (typeof VERIFY_CODES)[number]
