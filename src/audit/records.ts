@@ -113,6 +113,8 @@ function typeOf(request: InboundRequest): string {
       return request.actionId
     case 'workflow':
       return request.workflow
+    case 'hook':
+      return request.event ?? request.hook
     default:
       return request.kind
   }

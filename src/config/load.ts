@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import { resolveSecretRef } from './secret-ref.js'
 import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
+import { resolveHookSources, type HookSource } from './hook-sources.js'
 
 /** The validated configuration with secrets resolved. Holds no secret in printable form. */
 export interface GatewayConfig {
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   readonly routes: readonly RouteConfig[]
   /** The workflow routes' endpoints, with their verification rules resolved. */
   readonly workflows: readonly WorkflowEndpoint[]
+  /** Webhook sources at `/hooks/<name>`, with their secrets resolved. */
+  readonly sources: readonly HookSource[]
   /** How the gateway mints the tokens it forwards with. */
   readonly tokens: TokensConfig
   readonly policy: ConfigFile['policy']
@@ -114,6 +117,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const signingSecrets = options.withoutSecrets === true ? [] : resolveSigningSecrets(config, env, baseDir, now)
   const problems: ConfigProblem[] = []
   const workflows = options.withoutSecrets === true ? [] : resolveWorkflowEndpoints(config.routes, env, baseDir, problems)
+  const sources = options.withoutSecrets === true ? [] : resolveHookSources(config.sources, env, baseDir, problems)
   const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
@@ -129,6 +133,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     workflows,
+    sources,
     tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
     policy: config.policy,
     ...(directory !== undefined && { directory }),

@@ -4,6 +4,7 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../verify/slack-signature.js'
 import { DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, JWT_ALGORITHMS } from '../verify/jwt-bearer.js'
 import { accessSchema, directorySchema, policySchema } from './access-schema.js'
 import { secretRefSchema } from './secret-ref-schema.js'
+import { sourceSchema } from './sources-schema.js'
 
 export { secretRefSchema }
 
@@ -28,9 +29,11 @@ const matchSchema = z
     shortcut: z.string().min(1).max(255).optional(),
     /** A workflow endpoint, `POST /workflows/<name>`, authenticated by a bearer JWT (see `jwt`). */
     workflow: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
+    /** A webhook source, `POST /hooks/<name>`, authenticated by its HMAC scheme (see `sources`). */
+    hook: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
   })
   .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one of event, command, action, view, shortcut, workflow',
+    message: 'name exactly one of event, command, action, view, shortcut, workflow, hook',
   })
 
 const keyRefSchema = z.strictObject({
@@ -141,6 +144,10 @@ const routeSchema = z
     message: 'a public route takes no access rules: remove one of them',
     path: ['public'],
   })
+  .refine((r) => r.match.hook === undefined || r.access === undefined, {
+    message: "a hook route is authorised by its source's secret and carries no Slack identity: say public: true",
+    path: ['access'],
+  })
   .refine((r) => r.match.workflow !== undefined || !usesTokenClaims(r.access), {
     message: 'subjects and scopes are token claims: only a workflow route has them',
     path: ['access'],
@@ -201,6 +208,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   routes: z.array(routeSchema).max(100_000).default([]),
+  /** Webhook sources other than Slack's own endpoints, each at `POST /hooks/<name>`. */
+  sources: z.array(sourceSchema).max(100).default([]),
   policy: policySchema,
   directory: directorySchema.optional(),
   /** The tokens the gateway mints for the services it forwards to. */
@@ -233,7 +242,15 @@ export const configSchema = z.strictObject({
     const names = new Set<string>()
     const matches = new Set<string>()
     const groups = c.directory?.userGroups
+    const sourceNames = new Set<string>()
+    c.sources.forEach((source, i) => {
+      if (sourceNames.has(source.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name ${source.name}` })
+      sourceNames.add(source.name)
+    })
     c.routes.forEach((r, i) => {
+      if (r.match.hook !== undefined && !sourceNames.has(r.match.hook)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'match', 'hook'], message: `no source named ${r.match.hook} in sources` })
+      }
       const ruleNames = new Set<string>()
       r.access?.rules.forEach((rule, k) => {
         if (ruleNames.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'access', 'rules', k, 'name'], message: `duplicate rule name ${rule.name}` })

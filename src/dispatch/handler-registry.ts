@@ -26,6 +26,7 @@ export function buildRegistry(module: HandlerModule, name: string): HandlerRegis
     view: register('view') as Gateway['view'],
     shortcut: register('shortcut') as Gateway['shortcut'],
     workflow: register('workflow') as Gateway['workflow'],
+    hook: register('hook') as Gateway['hook'],
   }
   module.setup(gateway)
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { BlockActions, EventCallback, Shortcut, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+import type { HookRequest } from '../hooks/hook-request.js'
 import type { InboundRequest, WorkflowCall } from '../workflow/workflow-call.js'
 
 /** A message for `respond()`: Slack's response_url body (text, blocks, response_type, …). */
@@ -36,6 +37,8 @@ export interface Gateway {
   shortcut(callbackId: string, handler: Handler<Shortcut>): Gateway
   /** A workflow endpoint, `POST /workflows/<name>`: `request.identity` holds the verified token's claims. */
   workflow(name: string, handler: Handler<WorkflowCall>): Gateway
+  /** A webhook source, `POST /hooks/<name>`: verified by its HMAC scheme. */
+  hook(source: string, handler: Handler<HookRequest>): Gateway
 }
 
 const PERMANENT = Symbol.for('slackgate.permanent-error')

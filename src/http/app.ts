@@ -18,6 +18,7 @@ import type { RequestOutcome } from './outcome.js'
 import type { ReadinessCheck } from './readiness.js'
 import { slackRoutes } from './slack-routes.js'
 import { workflowRoutes } from './workflow-routes.js'
+import { hookRoutes } from './hook-routes.js'
 import type { JWK } from 'jose'
 import { VERSION } from './version.js'
 
@@ -129,6 +130,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     admit: options.admit,
     respond: options.respond,
     recordEarly,
+  })
+  await app.register(hookRoutes, {
+    bodyLimit: config.server.bodyLimitBytes,
+    sources: config.sources,
+    authorize: options.authorize,
+    admit: options.admit,
+    recordEarly,
+    clock,
   })
   await app.register(workflowRoutes, {
     bodyLimit: config.server.bodyLimitBytes,

@@ -43,6 +43,7 @@ const SOURCES = new Map([
   ['/slack/commands', 'commands'],
   ['/slack/interactions', 'interactions'],
   ['/workflows/:name', 'workflows'],
+  ['/hooks/:source', 'hooks'],
 ])
 
 /**

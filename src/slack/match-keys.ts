@@ -1,7 +1,7 @@
 import type { InboundRequest } from '../workflow/workflow-call.js'
 
 /** The kinds of id a route or a handler can be registered for. */
-export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow'
+export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow' | 'hook'
 
 /**
  * The (kind, id) pairs a request can be matched by, in priority order: its event type,
@@ -24,6 +24,8 @@ export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [Matc
       return [['shortcut', request.callbackId]]
     case 'workflow':
       return [['workflow', request.workflow]]
+    case 'hook':
+      return [['hook', request.hook]]
     default:
       return []
   }
@@ -40,5 +42,5 @@ export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T
 
 /** One empty Map per match kind, for a registry that `lookup` reads. */
 export function matchMaps<T>(): Record<MatchKind, Map<string, T>> {
-  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map() }
+  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map(), hook: new Map() }
 }

@@ -1,4 +1,5 @@
 import type { SlackContext, SlackRequest } from '../slack/slack-request.js'
+import type { HookRequest } from '../hooks/hook-request.js'
 import type { JwtIdentity } from '../verify/jwt-bearer.js'
 
 /**
@@ -22,8 +23,8 @@ export interface WorkflowCall {
   readonly payload: Readonly<Record<string, unknown>>
 }
 
-/** Anything the pipeline admits: a Slack request or a workflow call. */
-export type InboundRequest = SlackRequest | WorkflowCall
+/** Anything the pipeline admits: a Slack request, a workflow call, or a webhook. */
+export type InboundRequest = SlackRequest | WorkflowCall | HookRequest
 
 /** The Slack-shaped context a token's claims carry, if any. */
 export function contextFromClaims(claims: Readonly<Record<string, unknown>>): SlackContext {

@@ -1,0 +1,45 @@
+import { createSecretKey } from 'node:crypto'
+import { genericScheme, PRESETS, type HookScheme } from '../verify/hook-schemes.js'
+import type { HookSecret } from '../verify/hook-signature.js'
+import type { ConfigProblem } from './errors.js'
+import { resolveSecretRef } from './secret-ref.js'
+import type { SourceConfig } from './sources-schema.js'
+
+/** A webhook source, ready to verify: its scheme built and its secrets read into key objects. */
+export interface HookSource {
+  readonly name: string
+  readonly scheme: HookScheme
+  readonly secrets: readonly HookSecret[]
+  readonly toleranceSeconds: number
+}
+
+/** Resolves every source's secrets; problems are reported by key, never with a value. */
+export function resolveHookSources(sources: readonly SourceConfig[], env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[]): HookSource[] {
+  return sources.map((source, i) => {
+    const scheme: HookScheme =
+      source.preset === 'generic'
+        ? genericScheme({
+            ...(source.signature as NonNullable<SourceConfig['signature']>),
+            basestring: source.basestring ?? '{body}',
+            ...(source.timestampHeader !== undefined && { timestampHeader: source.timestampHeader }),
+            ...(source.idHeader !== undefined && { idHeader: source.idHeader }),
+          })
+        : PRESETS[source.preset]
+    const secrets: HookSecret[] = []
+    source.secrets.forEach((entry, k) => {
+      const key = `sources[${i}].secrets[${k}].ref`
+      const resolved = resolveSecretRef(entry.ref, env, baseDir)
+      if (!resolved.ok) return void problems.push({ key, message: resolved.message })
+      let bytes: Buffer
+      try {
+        bytes = scheme.keyBytes(resolved.value)
+      } catch (err) {
+        return void problems.push({ key, message: (err as Error).message })
+      }
+      if (bytes.length < 16) return void problems.push({ key, message: 'a webhook secret must be at least 16 bytes' })
+      const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
+      secrets.push({ key: createSecretKey(bytes), ...(notAfter !== undefined && { notAfter }) })
+    })
+    return { name: source.name, scheme, secrets, toleranceSeconds: source.toleranceSeconds }
+  })
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod'
+import { secretRefSchema } from './secret-ref-schema.js'
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name')
+
+/** A webhook source at `POST /hooks/<name>`: a preset, or generic settings. */
+export const sourceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)'),
+    preset: z.enum(['slack', 'github', 'stripe', 'standard-webhooks', 'generic']),
+    /** Several for rotation: the first that verifies wins; each stops at its `notAfter`. */
+    secrets: z
+      .array(z.strictObject({ ref: secretRefSchema, notAfter: z.iso.datetime({ offset: true }).optional() }))
+      .min(1)
+      .max(10),
+    /** The accepted clock distance, both ways, for schemes that sign a timestamp. */
+    toleranceSeconds: z.number().int().min(1).max(3600).default(300),
+    /** Generic only: where the signature is and how it is written. */
+    signature: z
+      .strictObject({
+        header: headerName,
+        prefix: z.string().max(32).default(''),
+        algorithm: z.enum(['sha256', 'sha512', 'sha1']).default('sha256'),
+        encoding: z.enum(['hex', 'base64']).default('hex'),
+      })
+      .optional(),
+    /** Generic only: the signed content, `{body}` once, with `{timestamp}` and `{id}` where the sender puts them. */
+    basestring: z.string().max(256).optional(),
+    /** Generic only: the header carrying a unix timestamp (then required and windowed). */
+    timestampHeader: headerName.optional(),
+    /** Generic only: the header carrying the delivery's id (the dedupe key). */
+    idHeader: headerName.optional(),
+    /** Generic only: allows sha1, which nobody should still sign with. */
+    insecure: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+    const generic = s.preset === 'generic'
+    if (!generic) {
+      for (const key of ['signature', 'basestring', 'timestampHeader', 'idHeader'] as const) {
+        if (s[key] !== undefined) issue(key, `only a generic source takes ${key}; the ${s.preset} preset fixes it`)
+      }
+      if (s.insecure) issue('insecure', 'only a generic source takes insecure')
+      return
+    }
+    if (s.signature === undefined) issue('signature', 'a generic source needs signature: { header, prefix, algorithm, encoding }')
+    if (s.signature?.algorithm === 'sha1' && !s.insecure) issue('signature', 'sha1 is broken for new signatures: use sha256, or say insecure: true')
+    const template = s.basestring ?? '{body}'
+    if (template.split('{body}').length !== 2) issue('basestring', 'must contain {body} exactly once')
+    if (template.includes('{timestamp}') && s.timestampHeader === undefined) issue('basestring', '{timestamp} needs timestampHeader')
+    if (template.includes('{id}') && s.idHeader === undefined) issue('basestring', '{id} needs idHeader')
+    if (/\{(?!body\}|timestamp\}|id\})/.test(template)) issue('basestring', 'only {body}, {timestamp} and {id} can be filled in')
+  })
+
+export type SourceConfig = z.output<typeof sourceSchema>
