@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/config/errors.js'
+import { loadConfig } from '../../../src/config/load.js'
+import { NOW, SECRET } from '../../helpers/signing.js'
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slackgate-sources-'))
+})
+
+function load(yaml: string, env: Record<string, string> = {}) {
+  const file = join(dir, 'slackgate.yaml')
+  writeFileSync(file, yaml)
+  return loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, GH: 'github-secret-0123456789', SW: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ...env }, now: NOW })
+}
+
+function problemsOf(fn: () => unknown): Array<{ key: string; message: string }> {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return [...(err as ConfigError).problems]
+  }
+  throw new Error('expected a ConfigError')
+}
+
+const route = (source: string, extra = '    public: true\n') => `routes:\n  - name: r\n    match: { hook: ${source} }\n    forward: { url: http://svc.internal/h }\n${extra}`
+
+describe('webhook sources in config', () => {
+  it('resolves presets and a generic source, with their secrets as key objects', () => {
+    const config = load(`sources:
+  - { name: github, preset: github, secrets: [{ ref: env:GH }] }
+  - { name: svix, preset: standard-webhooks, secrets: [{ ref: env:SW }], toleranceSeconds: 120 }
+  - name: acme
+    preset: generic
+    secrets: [{ ref: env:GH }, { ref: env:GH, notAfter: "2027-01-01T00:00:00Z" }]
+    signature: { header: X-Acme-Signature, prefix: "sha512=", algorithm: sha512, encoding: base64 }
+    basestring: "{timestamp}.{body}"
+    timestampHeader: X-Acme-Timestamp
+${route('github')}`)
+    expect(config.sources.map((s) => [s.name, s.scheme.preset, s.secrets.length, s.toleranceSeconds])).toEqual([
+      ['github', 'github', 1, 300],
+      ['svix', 'standard-webhooks', 1, 120],
+      ['acme', 'generic', 2, 300],
+    ])
+    expect(config.sources[2]?.secrets[1]?.notAfter).toBe(Date.parse('2027-01-01T00:00:00Z') / 1000)
+    expect(JSON.stringify(config)).not.toContain('github-secret-0123456789')
+  })
+
+  it.each([
+    ['a generic source without a signature', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }] }\n', 'sources[0].signature', /needs signature/],
+    ['sha1 without insecure', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig, algorithm: sha1 } }\n', 'sources[0].signature', /insecure: true/],
+    ['a basestring without {body}', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, basestring: "{timestamp}" , timestampHeader: x-ts }\n', 'sources[0].basestring', /\{body\} exactly once/],
+    ['{timestamp} without its header', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, basestring: "{timestamp}.{body}" }\n', 'sources[0].basestring', /timestampHeader/],
+    ['an unknown placeholder', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, basestring: "{secret}{body}" }\n', 'sources[0].basestring', /only \{body\}/],
+    ['generic settings on a preset', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }], basestring: "{body}" }\n', 'sources[0].basestring', /preset fixes it/],
+    ['a literal secret', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: "hunter2" }] }\n', 'sources[0].secrets[0].ref', /secret reference/],
+    ['two sources with one name', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }] }\n  - { name: a, preset: stripe, secrets: [{ ref: env:GH }] }\n', 'sources[1].name', /duplicate source/],
+    ['a hook route for no source', route('nope'), 'routes[0].match.hook', /no source named nope/],
+    ['access rules on a hook route', `sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }] }\n${route('a', '    access: { rules: [{ name: x, users: [U1] }] }\n')}`, 'routes[0].access', /say public: true/],
+  ])('refuses %s', (_name, yaml, key, message) => {
+    expect(problemsOf(() => load(yaml))).toContainEqual({ key, message: expect.stringMatching(message) })
+  })
+
+  it.each([
+    ['a short secret', { GH: 'short' }, 'sources[0].secrets[0].ref', /at least 16 bytes/],
+    ['a Standard Webhooks secret that is not whsec_ base64', { SW: 'whsec_***not base64***' }, 'sources[1].secrets[0].ref', /whsec_ followed by base64/],
+    ['an unset variable', { GH: '' }, 'sources[0].secrets[0].ref', /is empty/],
+  ])('refuses %s, naming the key and never the value', (_name, env, key, message) => {
+    const problems = problemsOf(() => load('sources:\n  - { name: gh, preset: github, secrets: [{ ref: env:GH }] }\n  - { name: sw, preset: standard-webhooks, secrets: [{ ref: env:SW }] }\n', env))
+    expect(problems).toContainEqual({ key, message: expect.stringMatching(message) })
+    expect(JSON.stringify(problems)).not.toContain('***not base64***')
+  })
+})
