@@ -38,6 +38,9 @@ export async function serve(config: GatewayConfig): Promise<void> {
       replayStore: config.replay.store.kind,
       queue: config.queue.store.kind,
       config: config.file ?? null,
+      tls: config.server.tls !== undefined,
+      // Who checks Slack's client certificate: this process, a trusted proxy, or nobody.
+      mtls: config.server.tls?.mtls === 'required' ? 'required' : config.server.trustedProxy !== undefined ? 'trusted-proxy' : 'off',
     },
     'slackgate listening',
   )

@@ -6,12 +6,14 @@ import { createSigningSecret, type SigningSecret } from '../verify/signing-secre
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import { resolveSecretRef } from './secret-ref.js'
+import { resolveServerTls, type ServerTls } from './server-tls.js'
 import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
 import { resolveHookSources, type HookSource } from './hook-sources.js'
 
 /** The validated configuration with secrets resolved. Holds no secret in printable form. */
 export interface GatewayConfig {
-  readonly server: ConfigFile['server']
+  /** `tls` with its PEM texts read (absent when loaded without secrets). */
+  readonly server: Omit<ConfigFile['server'], 'tls'> & { readonly tls?: ServerTls }
   /** Absolute path of the data directory. */
   readonly dataDir: string
   readonly slack: {
@@ -120,11 +122,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const sources = options.withoutSecrets === true ? [] : resolveHookSources(config.sources, env, baseDir, problems)
   const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const tls = options.withoutSecrets === true ? undefined : resolveServerTls(config.server.tls, env, baseDir, problems)
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
   const { keys: _refs, ...tokens } = config.tokens
 
   return {
-    server: config.server,
+    server: { ...withoutTls(config.server), ...(tls !== undefined && { tls }) },
     dataDir,
     slack: { signingSecrets, timestampToleranceSeconds: config.slack.timestampToleranceSeconds },
     log: config.log,
@@ -314,4 +317,9 @@ function section(out: Record<string, unknown>, name: string): Record<string, unk
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function withoutTls(server: ConfigFile['server']): Omit<ConfigFile['server'], 'tls'> {
+  const { tls: _refs, ...rest } = server
+  return rest
 }

@@ -4,6 +4,7 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../verify/slack-signature.js'
 import { DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, JWT_ALGORITHMS } from '../verify/jwt-bearer.js'
 import { accessSchema, directorySchema, policySchema } from './access-schema.js'
 import { secretRefSchema } from './secret-ref-schema.js'
+import { refineServerTls, serverTlsShape } from './tls-schema.js'
 import { sourceSchema } from './sources-schema.js'
 
 export { secretRefSchema }
@@ -177,7 +178,10 @@ export const configSchema = z.strictObject({
       bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_BODY_LIMIT),
       /** Whole-request deadline; bounds slow-body (slowloris) clients. */
       requestTimeoutMs: z.number().int().min(1000).max(120_000).default(10_000),
+      /** TLS served by the gateway itself, and Slack's client certificate (see tls-schema.ts). */
+      ...serverTlsShape,
     })
+    .superRefine(refineServerTls)
     .prefault({}),
   dataDir: z.string().min(1).default('./data'),
   slack: z

@@ -9,7 +9,9 @@ import { createRequestAuditor, type RequestAuditor } from './audit-hook.js'
 import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
+import { clientCertificateHook } from './client-certificate-hook.js'
 import { healthRoutes } from './health-routes.js'
+import { httpsOptions } from './https-options.js'
 import { metricsRoute } from './metrics-route.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { DECODE_CODES } from '../slack/errors.js'
@@ -67,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     clientErrorHandler,
+    ...(config.server.tls !== undefined && { https: httpsOptions(config.server.tls) }),
   })
 
   app.decorateRequest('outcome', null)
@@ -123,13 +126,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     now: clock(),
     toleranceSeconds: config.slack.timestampToleranceSeconds,
   })
-  await app.register(slackRoutes, {
-    bodyLimit: config.server.bodyLimitBytes,
-    verifyOptions,
-    authorize: options.authorize,
-    admit: options.admit,
-    respond: options.respond,
-    recordEarly,
+  const clientCheck = clientCertificateHook(config.server)
+  // Its own context, so that the client certificate check covers the Slack routes and only them.
+  await app.register(async (slack) => {
+    if (clientCheck !== undefined) slack.addHook('onRequest', clientCheck)
+    await slack.register(slackRoutes, {
+      bodyLimit: config.server.bodyLimitBytes,
+      verifyOptions,
+      authorize: options.authorize,
+      admit: options.admit,
+      respond: options.respond,
+      recordEarly,
+    })
   })
   await app.register(hookRoutes, {
     bodyLimit: config.server.bodyLimitBytes,

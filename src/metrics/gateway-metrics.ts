@@ -8,6 +8,7 @@ import { REPLAY_CODES } from '../replay/errors.js'
 import { DECODE_CODES } from '../slack/errors.js'
 import { VERIFY_CODES } from '../verify/errors.js'
 import { JWT_CODES } from '../verify/jwt-errors.js'
+import { TLS_CODES } from '../verify/tls-errors.js'
 
 export type Verdict = RequestOutcome['verdict']
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead'
@@ -67,6 +68,7 @@ const SKEW_WINDOW = 101
 const REASONS: ReadonlySet<string> = new Set<string>([
   ...VERIFY_CODES,
   ...JWT_CODES,
+  ...TLS_CODES,
   ...DECODE_CODES,
   ...HTTP_CODES,
   ...REPLAY_CODES,

@@ -11,11 +11,13 @@ import { HTTP_CODES } from '../../src/http/errors.js'
 import { DECODE_CODES } from '../../src/slack/errors.js'
 import { VERIFY_CODES } from '../../src/verify/errors.js'
 import { JWT_CODES } from '../../src/verify/jwt-errors.js'
+import { TLS_CODES } from '../../src/verify/tls-errors.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const catalogue: Record<string, readonly string[]> = {
   verify: VERIFY_CODES,
   jwt: JWT_CODES,
+  tls: TLS_CODES,
   slack: DECODE_CODES,
   http: HTTP_CODES,
   config: CONFIG_CODES,
