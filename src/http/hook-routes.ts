@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { HookSource } from '../config/hook-sources.js'
-import { StoreUnavailableError, type Admission, type AdmitInput } from '../dispatch/admit.js'
+import type { Admission, AdmitInput } from '../dispatch/admit.js'
+import { admitRequest } from './admit-request.js'
 import { decodeHook } from '../hooks/decode-hook.js'
 import type { Authorize } from '../policy/authorize.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
@@ -65,36 +66,9 @@ export async function hookRoutes(app: FastifyInstance, options: HookRoutesOption
 
       const keys = hookKeys(source.name, hook.deliveryId, verified.signature)
       request.auditContext = { request: hook, keys }
-      let admission: Admission
-      try {
-        admission = await options.admit({
-          request: hook,
-          keys,
-          requestId: request.id,
-          receivedAt: Date.now(),
-          onAccepted(accepted) {
-            request.outcome = { verdict: 'accepted', kind: 'hook', route: accepted.route, rule: decision?.rule, jobId: accepted.jobId }
-            options.recordEarly(request)
-          },
-        })
-      } catch (err) {
-        if (err instanceof StoreUnavailableError) {
-          request.log.error({ err: err.cause, reason: err.code }, 'store unavailable')
-          return refuse(request, reply, 503, err.code)
-        }
-        throw err
-      }
-      switch (admission.verdict) {
-        case 'accepted':
-          request.outcome = { verdict: 'accepted', kind: 'hook', route: admission.route, rule: decision?.rule, jobId: admission.jobId }
-          return reply.code(200).send({ ok: true })
-        case 'duplicate':
-          request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: 'hook', ...(admission.route !== undefined && { route: admission.route }), rule: decision?.rule }
-          return reply.code(200).send({ ok: true })
-        case 'unrouted':
-          request.outcome = { verdict: 'unrouted', reason: 'unrouted', kind: 'hook' }
-          return reply.code(200).send({ ok: true })
-      }
+      const admitted = await admitRequest(request, options, { request: hook, keys, receivedAt: Date.now() }, { kind: 'hook', decision })
+      if (admitted.verdict === 'unavailable') return reply.code(503).send({ error: admitted.reason })
+      return reply.code(200).send({ ok: true })
     })
   })
 }

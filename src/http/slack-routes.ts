@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { StoreUnavailableError, type Admission, type AdmitInput } from '../dispatch/admit.js'
+import type { Admission, AdmitInput } from '../dispatch/admit.js'
+import { admitRequest } from './admit-request.js'
 import { nonceKeys } from '../replay/nonce-keys.js'
 import { decodeSlackRequest } from '../slack/decode.js'
 import type { SlackSource } from '../slack/slack-request.js'
@@ -77,37 +78,9 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     // Verified above, so the header is present exactly once.
     const keys = nonceKeys(slack, input.signature as string)
     request.auditContext = { request: slack, keys }
-    let admission: Admission
-    try {
-      admission = await options.admit({
-        request: slack,
-        keys,
-        requestId: request.id,
-        receivedAt: Date.now(),
-        onAccepted(accepted) {
-          request.outcome = { verdict: 'accepted', kind: slack.kind, route: accepted.route, rule: decision?.rule, jobId: accepted.jobId }
-          options.recordEarly(request)
-        },
-      })
-    } catch (err) {
-      // Fail closed: nothing was queued, and Slack retries a 503 later.
-      if (err instanceof StoreUnavailableError) {
-        request.log.error({ err: err.cause, reason: err.code }, 'store unavailable')
-        return refuse(request, reply, 503, err.code)
-      }
-      throw err
-    }
-    switch (admission.verdict) {
-      case 'accepted':
-        request.outcome = { verdict: 'accepted', kind: slack.kind, route: admission.route, rule: decision?.rule, jobId: admission.jobId }
-        break
-      case 'duplicate':
-        request.outcome = { verdict: 'duplicate', reason: 'duplicate', kind: slack.kind, ...(admission.route !== undefined && { route: admission.route }), rule: decision?.rule }
-        break
-      case 'unrouted':
-        request.outcome = { verdict: 'unrouted', reason: 'unrouted', kind: slack.kind }
-        break
-    }
+    const admitted = await admitRequest(request, options, { request: slack, keys, receivedAt: Date.now() }, { kind: slack.kind, decision })
+    // Fail closed: nothing was queued, and Slack retries a 503 later.
+    if (admitted.verdict === 'unavailable') return reply.code(503).send({ error: admitted.reason })
     return reply.code(200).send()
   }
 }

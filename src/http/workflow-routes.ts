@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WorkflowEndpoint } from '../config/workflow-endpoints.js'
-import { StoreUnavailableError, type Admission, type AdmitInput } from '../dispatch/admit.js'
+import type { Admission, AdmitInput } from '../dispatch/admit.js'
+import { admitRequest } from './admit-request.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
 import { createJwtVerifier, DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, type JwtIdentity, type JwtVerifier } from '../verify/jwt-bearer.js'
@@ -67,38 +68,22 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
       const tolerance = endpoint.verifier.clockToleranceSeconds ?? DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS
       const keys = workflowKeys(endpoint, identity, request.id)
       request.auditContext = { request: decoded.value, keys }
-      let admission: Admission
-      try {
-        admission = await options.admit({
-          request: decoded.value,
-          keys,
-          requestId: request.id,
-          receivedAt: at,
-          // A used token must stay refused for as long as it could still verify.
-          keyTtlSeconds: identity.expiresAt + tolerance - Math.floor(at / 1000) + 1,
-          onAccepted(accepted) {
-            request.outcome = { verdict: 'accepted', kind: 'workflow', ...subject, route: accepted.route, rule: decision?.rule, jobId: accepted.jobId }
-            options.recordEarly(request)
-          },
-        })
-      } catch (err) {
-        if (err instanceof StoreUnavailableError) {
-          request.log.error({ err: err.cause, reason: err.code }, 'store unavailable')
-          return refuse(request, reply, 503, err.code, undefined, identity)
-        }
-        throw err
-      }
-      const base = { kind: 'workflow', ...subject }
-      switch (admission.verdict) {
+      const admitted = await admitRequest(
+        request,
+        options,
+        // A used token must stay refused for as long as it could still verify.
+        { request: decoded.value, keys, receivedAt: at, keyTtlSeconds: identity.expiresAt + tolerance - Math.floor(at / 1000) + 1 },
+        { kind: 'workflow', decision, ...subject },
+      )
+      switch (admitted.verdict) {
+        case 'unavailable':
+          return reply.code(503).send({ error: admitted.reason })
         case 'accepted':
-          request.outcome = { verdict: 'accepted', ...base, route: admission.route, rule: decision?.rule, jobId: admission.jobId }
-          return reply.code(200).send({ ok: true, jobId: admission.jobId })
+          return reply.code(200).send({ ok: true, jobId: admitted.jobId })
         case 'duplicate':
-          request.outcome = { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }), rule: decision?.rule }
           return reply.code(200).send({ ok: true, duplicate: true })
         case 'unrouted':
           // The endpoint is its route's match, so this means the route list changed under it.
-          request.outcome = { verdict: 'unrouted', reason: 'unrouted', ...base }
           return reply.code(404).send({ error: 'not_found' })
       }
     })
