@@ -1,4 +1,5 @@
 import { AUDIT_FIELDS, type AuditRecord, type StoredAuditRecord } from './audit-record.js'
+import type { AuditQuery } from './audit-log.js'
 
 /** The column each field is stored in: its name in snake_case. */
 export const AUDIT_COLUMNS = AUDIT_FIELDS.map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
@@ -23,4 +24,31 @@ export function recordFromRow(row: Readonly<Record<string, unknown>>): StoredAud
     else out[field] = value
   })
   return out as unknown as StoredAuditRecord
+}
+
+/**
+ * The WHERE clause and parameters of an audit query, shared by the adapters; `placeholder`
+ * writes the n-th parameter in the engine's syntax (`?` or `$n`). The limit is the last one.
+ */
+export function auditQueryFilter(
+  query: AuditQuery,
+  placeholder: (n: number) => string,
+): { readonly where: string; readonly order: 'ASC' | 'DESC'; readonly params: Array<string | number> } {
+  const clauses: string[] = []
+  const params: Array<string | number> = []
+  const add = (column: string, op: string, value: string | number | undefined) => {
+    if (value === undefined) return
+    params.push(value)
+    clauses.push(`${column} ${op} ${placeholder(params.length)}`)
+  }
+  const newestFirst = query.newestFirst === true
+  add('seq', newestFirst ? '<' : '>', query.afterSeq)
+  add('at', '>=', query.since)
+  add('at', '<', query.until)
+  add('team_id', '=', query.teamId)
+  add('user_id', '=', query.userId)
+  add('verdict', '=', query.verdict)
+  add('kind', '=', query.kind)
+  params.push(query.limit)
+  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, order: newestFirst ? 'DESC' : 'ASC', params }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { AUDIT_COLUMNS, columnValues, recordFromRow } from './audit-columns.js'
+import { AUDIT_COLUMNS, columnValues, recordFromRow, auditQueryFilter } from './audit-columns.js'
 import type { AuditLog, AuditQuery } from './audit-log.js'
 import type { AuditRecord } from './audit-record.js'
 import { chainHash, GENESIS_HASH } from './chain.js'
@@ -245,26 +245,8 @@ export function createPostgresAuditLog(options: PostgresAuditLogOptions): AuditL
 }
 
 function selectFor(table: string, query: AuditQuery): { sql: string; params: Array<string | number> } {
-  const where: string[] = []
-  const params: Array<string | number> = []
-  const add = (clause: string, value: string | number | undefined) => {
-    if (value === undefined) return
-    params.push(value)
-    where.push(clause.replace('?', `$${params.length}`))
-  }
-  add(query.newestFirst === true ? 'seq < ?' : 'seq > ?', query.afterSeq)
-  add('at >= ?', query.since)
-  add('at < ?', query.until)
-  add('team_id = ?', query.teamId)
-  add('user_id = ?', query.userId)
-  add('verdict = ?', query.verdict)
-  add('kind = ?', query.kind)
-  params.push(query.limit)
-  const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
-  return {
-    sql: `SELECT ${SELECT_COLUMNS} FROM ${table} ${filter} ORDER BY seq ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
-    params,
-  }
+  const { where, order, params } = auditQueryFilter(query, (n) => `$${n}`)
+  return { sql: `SELECT ${SELECT_COLUMNS} FROM ${table} ${where} ORDER BY seq ${order} LIMIT $${params.length}`, params }
 }
 
 /** A 64-bit advisory lock key (as text, for a bigint parameter) derived from a name. */

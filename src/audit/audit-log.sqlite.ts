@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../storage/sqlite-database.js'
-import { AUDIT_COLUMNS, columnValues, recordFromRow } from './audit-columns.js'
+import { AUDIT_COLUMNS, auditQueryFilter, columnValues, recordFromRow } from './audit-columns.js'
 import type { AuditLog, AuditQuery } from './audit-log.js'
 import { chainHash, GENESIS_HASH } from './chain.js'
 import { AuditUnavailableError } from './errors.js'
@@ -76,21 +76,6 @@ export function createSqliteAuditLog(database: SqliteDatabase): AuditLog {
 }
 
 function selectFor(query: AuditQuery): { sql: string; params: Array<string | number> } {
-  const where: string[] = []
-  const params: Array<string | number> = []
-  const add = (clause: string, value: string | number | undefined) => {
-    if (value === undefined) return
-    where.push(clause)
-    params.push(value)
-  }
-  add(query.newestFirst === true ? 'seq < ?' : 'seq > ?', query.afterSeq)
-  add('at >= ?', query.since)
-  add('at < ?', query.until)
-  add('team_id = ?', query.teamId)
-  add('user_id = ?', query.userId)
-  add('verdict = ?', query.verdict)
-  add('kind = ?', query.kind)
-  params.push(query.limit)
-  const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
-  return { sql: `SELECT * FROM audit_log ${filter} ORDER BY seq ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ?`, params }
+  const { where, order, params } = auditQueryFilter(query, () => '?')
+  return { sql: `SELECT * FROM audit_log ${where} ORDER BY seq ${order} LIMIT ?`, params }
 }
