@@ -51,7 +51,7 @@ export function startGateway(command: 'start' | 'dev', options: { env?: Record<s
       reject(new Error(`gateway did not start:\n${out}`))
     }, 10_000)
     const onData = () => {
-      const m = /"address":"(http:\/\/[^"]+)"/.exec(out)
+      const m = /"address":"(https?:\/\/[^"]+)"/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve({ child, url: m[1] as string, output: () => out, stop })
