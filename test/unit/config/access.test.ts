@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/config/errors.js'
 import { loadConfig } from '../../../src/config/load.js'
 import { NOW, SECRET } from '../../helpers/signing.js'
+import { problemsOf } from '../../helpers/config-error.js'
 
 let dir: string
 beforeEach(() => {
@@ -15,16 +16,6 @@ function load(yaml: string, env: Record<string, string> = {}) {
   const file = join(dir, 'slackgate.yaml')
   writeFileSync(file, yaml)
   return loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, ...env }, now: NOW })
-}
-
-function problemsOf(fn: () => unknown): Array<{ key: string; message: string }> {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return [...(err as ConfigError).problems]
-  }
-  throw new Error('expected a ConfigError')
 }
 
 const route = (access: string, match = '{ command: /deploy }') => `routes:

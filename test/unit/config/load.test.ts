@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../src/config/errors.js'
 import { loadConfig } from '../../../src/config/load.js'
 import { createSigningSecret } from '../../../src/verify/signing-secret.js'
 import { signSlackRequest, verifySlackSignature } from '../../../src/verify/slack-signature.js'
 import { NOW, OTHER_SECRET, SECRET } from '../../helpers/signing.js'
+import { problemsOf } from '../../helpers/config-error.js'
 
 let dir: string
 beforeEach(() => {
@@ -18,17 +18,6 @@ function writeConfig(yaml: string): string {
   const file = join(dir, 'slackgate.yaml')
   writeFileSync(file, yaml)
   return file
-}
-
-function problemsOf(fn: () => unknown, code?: ConfigError['code']): Array<{ key: string; message: string }> {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    if (code !== undefined) expect((err as ConfigError).code).toBe(code)
-    return [...(err as ConfigError).problems]
-  }
-  throw new Error('expected a ConfigError')
 }
 
 /** Whether the loaded secrets verify a request signed with `value`. */

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../src/config/errors.js'
 import { loadConfig } from '../../../src/config/load.js'
 import { NOW, SECRET } from '../../helpers/signing.js'
+import { problemsOf } from '../../helpers/config-error.js'
 
 let dir: string
 beforeEach(() => {
@@ -15,16 +15,6 @@ function load(yaml: string, env: Record<string, string> = {}) {
   const file = join(dir, 'slackgate.yaml')
   writeFileSync(file, yaml)
   return loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, GH: 'github-secret-0123456789', SW: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ...env }, now: NOW })
-}
-
-function problemsOf(fn: () => unknown): Array<{ key: string; message: string }> {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return [...(err as ConfigError).problems]
-  }
-  throw new Error('expected a ConfigError')
 }
 
 const route = (source: string, extra = '    public: true\n') => `routes:\n  - name: r\n    match: { hook: ${source} }\n    forward: { url: http://svc.internal/h }\n${extra}`

@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../src/config/errors.js'
 import { loadConfig } from '../../../src/config/load.js'
 import { NOW, SECRET } from '../../helpers/signing.js'
 import { createTestPki, type TestPki } from '../../helpers/tls-certificates.js'
+import { configErrorOf } from '../../helpers/config-error.js'
 
 let pki: TestPki
 let dir: string
@@ -22,13 +22,8 @@ function load(serverYaml: string, options: { env?: Record<string, string>; witho
 }
 
 function problemsOf(fn: () => unknown): { code: string; problems: Array<{ key: string; message: string }> } {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError)
-    return { code: (err as ConfigError).code, problems: [...(err as ConfigError).problems] }
-  }
-  throw new Error('expected a ConfigError')
+  const err = configErrorOf(fn)
+  return { code: err.code, problems: [...err.problems] }
 }
 
 const tlsYaml = (lines: string[]) => ['  tls:', ...lines.map((l) => `    ${l}`), ''].join('\n')
