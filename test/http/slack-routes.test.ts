@@ -187,11 +187,27 @@ describe('garbage', () => {
     expect(res.json()).toEqual({ error: 'malformed_body' })
   })
 
-  it('a prototype-polluting body, signed, is 400', async () => {
-    const body = '{"type":"event_callback","__proto__":{"isAdmin":true}}'
+  it('a prototype-polluting body, signed and otherwise a complete event, is 400 malformed_body', async () => {
+    const body = `${eventBody.slice(0, -1)},"__proto__":{"isAdmin":true}}`
     const res = await post('/slack/events', body, slackHeaders(body))
     expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'malformed_body' })
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined()
+  })
+
+  it.each(['__proto__', 'constructor', 'prototype'])('a complete signed slash command with one extra %s field is 400 malformed_body', async (name) => {
+    const body = `${commandBody}&${name}=x`
+    const res = await post('/slack/commands', body, slackHeaders(body, { contentType: FORM }))
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'malformed_body' })
+    expect(t.requestLogs()[0]).toMatchObject({ status: 400, verdict: 'rejected', reason: 'malformed_body' })
+  })
+
+  it('a complete signed interaction with an extra __proto__ field beside payload is 400 malformed_body', async () => {
+    const body = `${interactionBody}&__proto__=x`
+    const res = await post('/slack/interactions', body, slackHeaders(body, { contentType: FORM }))
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'malformed_body' })
   })
 
   it('a repeated form field, signed, is 400', async () => {
