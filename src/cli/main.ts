@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
-import { Command, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from '../config/errors.js'
-import { loadConfig, type LoadConfigOptions } from '../config/load.js'
+import type { GatewayConfig, LoadConfigOptions } from '../config/load.js'
 import { VERSION } from '../http/version.js'
 import { CliError } from './cli-error.js'
-import { ensureDevSigningSecret, type DevSecret } from './dev-secret.js'
-import { serve } from './serve.js'
-import { openStores } from '../gateway/open-stores.js'
-import { dropJob, listJobs, retryJob } from './jobs.js'
-import { listKeys, rotateKeys } from './keys.js'
-import { explainCommand, lintCommand, type ExplainOptions } from './policy.js'
-import { queryAudit, tailAudit, verifyAudit, type QueryOptions } from './audit.js'
-import { withAuditLog } from './open-audit.js'
-import { signCommand, type SignOptions } from './sign.js'
-import { verifyCommand, type VerifyOptions } from './verify.js'
+import type { DevSecret } from './dev-secret.js'
+import type { Stores } from '../gateway/open-stores.js'
+import type { ExplainOptions } from './policy.js'
+import type { QueryOptions } from './audit.js'
+import type { SignOptions } from './sign.js'
+import type { VerifyOptions } from './verify.js'
+
+// Each command imports what it needs when it runs: `sign` and `verify` must not wait for
+// Fastify, BullMQ or pg to load (see test/cli/startup.test.ts).
+const loadConfig = async (options: LoadConfigOptions): Promise<GatewayConfig> => (await import('../config/load.js')).loadConfig(options)
 
 const now = () => Math.floor(Date.now() / 1000)
 const readInput = (file: string): Buffer => readFileSync(file === '-' ? 0 : file)
@@ -24,13 +24,17 @@ const program = new Command()
   .description('A security gateway between Slack and your internal systems')
   .version(VERSION)
   .showHelpAfterError()
+  // Usage errors (unknown option or command, missing or invalid argument) exit 2, as the
+  // README says; 1 stays "rejected or denied". Subcommands inherit this from here.
+  .exitOverride()
 
 program
   .command('start')
   .description('serve the gateway (config from --config or SLACKGATE_CONFIG, else environment and defaults)')
   .option('-c, --config <file>', 'YAML config file')
   .action(async (opts: { config?: string }) => {
-    await serve(loadConfig(configOptions(opts)))
+    const { serve } = await import('./serve.js')
+    await serve(await loadConfig(configOptions(opts)))
   })
 
 program
@@ -38,8 +42,9 @@ program
   .description('serve on 127.0.0.1 for development; without a configured secret, generate one into the data directory')
   .option('-c, --config <file>', 'YAML config file')
   .action(async (opts: { config?: string }) => {
+    const { ensureDevSigningSecret } = await import('./dev-secret.js')
     let generated: DevSecret | undefined
-    const config = loadConfig({
+    const config = await loadConfig({
       ...configOptions(opts),
       defaultHost: '127.0.0.1',
       fallbackSecretRef: (dataDir) => {
@@ -59,6 +64,7 @@ program
         ].join('\n') + '\n',
       )
     }
+    const { serve } = await import('./serve.js')
     await serve(config)
   })
 
@@ -81,7 +87,8 @@ program
   .option('--channel <id>', 'channel id', 'C0000000001')
   .option('--timestamp <epoch>', 'X-Slack-Request-Timestamp (default: now)')
   .addOption(new Option('--format <format>', 'output').choices(['curl', 'http', 'json']).default('curl'))
-  .action((opts: SignOptions) => {
+  .action(async (opts: SignOptions) => {
+    const { signCommand } = await import('./sign.js')
     const out = signCommand(opts, {
       env: process.env,
       cwd: process.cwd(),
@@ -101,7 +108,8 @@ program
   .option('--secret <ref...>', 'signing secret references, env:NAME or file:PATH (default: SLACK_SIGNING_SECRET)')
   .option('--now <epoch>', 'pin the clock, to check an old capture')
   .option('--tolerance <seconds>', 'timestamp window in seconds (default 300)')
-  .action((opts: VerifyOptions) => {
+  .action(async (opts: VerifyOptions) => {
+    const { verifyCommand } = await import('./verify.js')
     const result = verifyCommand(opts, { env: process.env, cwd: process.cwd(), now: now(), readFile: readInput })
     process.stdout.write(`${JSON.stringify(result)}\n`)
     process.exitCode = result.ok ? 0 : 1
@@ -109,11 +117,12 @@ program
 
 const jobs = program.command('jobs').description('inspect and re-drive the delivery queue (dead letters)')
 
-async function withQueue(opts: { config?: string }, run: (queue: ReturnType<typeof openStores>['queue']) => Promise<string>): Promise<void> {
-  const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+async function withQueue(opts: { config?: string }, run: (queue: Stores['queue'], jobs: typeof import('./jobs.js')) => Promise<string>): Promise<void> {
+  const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
+  const { openStores } = await import('../gateway/open-stores.js')
   const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, audit: config.audit.store, exclusive: false })
   try {
-    process.stdout.write(`${await run(stores.queue)}\n`)
+    process.stdout.write(`${await run(stores.queue, await import('./jobs.js'))}\n`)
   } finally {
     await stores.close()
   }
@@ -126,19 +135,19 @@ jobs
   .option('--state <state>', 'queued, active or dead')
   .option('--limit <n>', 'at most this many (default 100)')
   .option('--json', 'one JSON object per line')
-  .action((opts: { config?: string; state?: string; limit?: string; json?: boolean }) => withQueue(opts, (q) => listJobs(q, opts)))
+  .action((opts: { config?: string; state?: string; limit?: string; json?: boolean }) => withQueue(opts, (q, j) => j.listJobs(q, opts)))
 
 jobs
   .command('retry <id>')
   .description('put a dead job back in the queue, with a fresh attempt count')
   .option('-c, --config <file>', 'YAML config file')
-  .action((id: string, opts: { config?: string }) => withQueue(opts, (q) => retryJob(q, id)))
+  .action((id: string, opts: { config?: string }) => withQueue(opts, (q, j) => j.retryJob(q, id)))
 
 jobs
   .command('drop <id>')
   .description('delete a dead or waiting job')
   .option('-c, --config <file>', 'YAML config file')
-  .action((id: string, opts: { config?: string }) => withQueue(opts, (q) => dropJob(q, id)))
+  .action((id: string, opts: { config?: string }) => withQueue(opts, (q, j) => j.dropJob(q, id)))
 
 const keys = program.command('keys').description("the gateway's token signing keys")
 
@@ -147,7 +156,8 @@ keys
   .description('sign with a new key from now on; the previous keys stay published for tokens.rotationGraceSeconds')
   .option('-c, --config <file>', 'YAML config file')
   .action(async (opts: { config?: string }) => {
-    const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    const { rotateKeys } = await import('./keys.js')
     process.stdout.write(`${await rotateKeys(config, new Date())}\n`)
   })
 
@@ -155,8 +165,9 @@ keys
   .command('list')
   .description('the signing keys, newest last')
   .option('-c, --config <file>', 'YAML config file')
-  .action((opts: { config?: string }) => {
-    const config = loadConfig({ ...configOptions(opts), withoutSecrets: true })
+  .action(async (opts: { config?: string }) => {
+    const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    const { listKeys } = await import('./keys.js')
     process.stdout.write(`${listKeys(config, new Date())}\n`)
   })
 
@@ -178,7 +189,8 @@ policy
   .option('--scope <scope...>', "a workflow call's token scopes")
   .option('--json', 'print the decision and its steps as JSON')
   .action(async (opts: ExplainOptions & { config?: string }) => {
-    const result = await explainCommand(loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+    const { explainCommand } = await import('./policy.js')
+    const result = await explainCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
     process.stdout.write(`${result.output}\n`)
     process.exitCode = result.exitCode
   })
@@ -189,14 +201,16 @@ policy
   .option('-c, --config <file>', 'YAML config file')
   .option('--strict', 'exit 1 on any finding, not only on rules that can never match')
   .option('--json', 'one JSON object per finding')
-  .action((opts: { config?: string; strict?: boolean; json?: boolean }) => {
-    const result = lintCommand(loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+  .action(async (opts: { config?: string; strict?: boolean; json?: boolean }) => {
+    const { lintCommand } = await import('./policy.js')
+    const result = await lintCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
     process.stdout.write(`${result.output}\n`)
     process.exitCode = result.exitCode
   })
 
 const audit = program.command('audit').description('the tamper-evident audit log: verify, tail, query, export')
 const auditConfig = (opts: { config?: string }) => loadConfig({ ...configOptions(opts), withoutSecrets: true })
+const auditCommands = async () => ({ ...(await import('./audit.js')), ...(await import('./open-audit.js')) })
 
 async function print(lines: AsyncIterable<string>): Promise<void> {
   for await (const line of lines) {
@@ -210,7 +224,8 @@ audit
   .option('-c, --config <file>', 'YAML config file')
   .option('--anchor <seq:hash>', 'a chain head recorded earlier (from /healthz or a previous verify): also detects a cut or rewritten chain')
   .action(async (opts: { config?: string; anchor?: string }) => {
-    const result = await withAuditLog(auditConfig(opts), (log) => verifyAudit(log, opts.anchor))
+    const { withAuditLog, verifyAudit } = await auditCommands()
+    const result = await withAuditLog(await auditConfig(opts), (log) => verifyAudit(log, opts.anchor))
     process.stdout.write(`${JSON.stringify(result)}\n`)
     process.exitCode = result.ok ? 0 : 1
   })
@@ -227,7 +242,8 @@ audit
     const stop = new AbortController()
     process.once('SIGINT', () => stop.abort())
     process.once('SIGTERM', () => stop.abort())
-    await withAuditLog(auditConfig(opts), (log) => print(tailAudit(log, n, opts.follow === true ? { pollMs: 1000, signal: stop.signal } : undefined)))
+    const { withAuditLog, tailAudit } = await auditCommands()
+    await withAuditLog(await auditConfig(opts), (log) => print(tailAudit(log, n, opts.follow === true ? { pollMs: 1000, signal: stop.signal } : undefined)))
   })
 
 const queryOptions = (command: Command) =>
@@ -243,12 +259,14 @@ const queryOptions = (command: Command) =>
     .addOption(new Option('--format <format>', 'output').choices(['jsonl', 'csv']).default('jsonl'))
 
 queryOptions(audit.command('query').description('records matching the filters, oldest first')).action(async (opts: QueryOptions & { config?: string }) => {
-  await withAuditLog(auditConfig(opts), (log) => print(queryAudit(log, opts)))
+  const { withAuditLog, queryAudit } = await auditCommands()
+  await withAuditLog(await auditConfig(opts), (log) => print(queryAudit(log, opts)))
 })
 
 queryOptions(audit.command('export').description('every record (or those matching the filters) as JSON lines or CSV, for the compliance archive')).action(
   async (opts: QueryOptions & { config?: string }) => {
-    await withAuditLog(auditConfig(opts), (log) => print(queryAudit(log, opts)))
+    const { withAuditLog, queryAudit } = await auditCommands()
+    await withAuditLog(await auditConfig(opts), (log) => print(queryAudit(log, opts)))
   },
 )
 
@@ -257,6 +275,11 @@ function configOptions(opts: { config?: string }): LoadConfigOptions {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or the help, or the version) already.
+    process.exitCode = err.exitCode === 0 ? 0 : 2
+    return
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(`slackgate: configuration error\n${err.message.replace(/^/gm, '  ')}\n`)
   } else if (err instanceof CliError) {
