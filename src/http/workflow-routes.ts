@@ -5,6 +5,7 @@ import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import { admitRequest } from './admit-request.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import { useRawBodyParsers } from '../verify/fastify-raw-body.js'
+import { rawHeaderValue } from '../verify/header-value.js'
 import { createJwtVerifier, DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, type JwtIdentity, type JwtVerifier } from '../verify/jwt-bearer.js'
 import { jwtCodeStatus } from '../verify/jwt-errors.js'
 import { decodeWorkflowCall } from '../workflow/decode-workflow-call.js'
@@ -43,7 +44,9 @@ export async function workflowRoutes(app: FastifyInstance, options: WorkflowRout
       const endpoint = endpoints.get(request.params.name)
       if (endpoint === undefined) return refuse(request, reply, 404, 'not_found')
 
-      const verdict = await endpoint.verify(request.headers.authorization)
+      // From the raw headers: Node keeps only the first of two Authorization headers, and
+      // a repeat is refused (malformed_token) rather than picked from.
+      const verdict = await endpoint.verify(rawHeaderValue(request.raw.rawHeaders, 'authorization'))
       if (!verdict.ok) {
         const status = jwtCodeStatus(verdict.reason)
         if (status === 401) reply.header('www-authenticate', 'Bearer error="invalid_token"')

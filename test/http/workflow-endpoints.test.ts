@@ -9,6 +9,7 @@ import jsonwebtoken from 'jsonwebtoken'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../contract/job-queue.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
+import { openSocket, readResponse } from '../helpers/raw-http.js'
 import { NOW } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
 import { rotateKeyFile, KEY_FILE } from '../../src/keys/key-file.js'
@@ -230,6 +231,38 @@ describe('POST /workflows/:name', () => {
     expect(t.requestLogs().at(-1)).toMatchObject({ reason: 'invalid_payload', detail: 'body/amount must be >= 1' })
     expect((await call('approve-payment', await token(), [1, 2])).json()).toEqual({ error: 'invalid_payload' })
     expect((await call('approve-payment', await token(), 'amount=1', 'application/x-www-form-urlencoded')).statusCode).toBe(415)
+  })
+
+  it.each([
+    ['another valid token', true],
+    ['the same token again', false],
+  ])('refuses an Authorization header sent twice on the wire (%s) with 401 malformed_token, and queues nothing', async (_name, distinct) => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const first = await token()
+    const second = distinct ? await token() : first
+    const body = JSON.stringify({ amount: 42 })
+    const socket = await openSocket((t.app.server.address() as AddressInfo).port)
+    const response = readResponse(socket)
+    socket.write(
+      [
+        'POST /workflows/approve-payment HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Connection: close',
+        'Content-Type: application/json',
+        `Content-Length: ${body.length}`,
+        `Authorization: Bearer ${first}`,
+        `authorization: Bearer ${second}`,
+        '',
+        body,
+      ].join('\r\n'),
+    )
+    const text = await response
+    expect(text).toMatch(/^HTTP\/1\.1 401 /)
+    expect(text).toMatch(/www-authenticate: Bearer error="invalid_token"/i)
+    expect(text).toContain('{"error":"malformed_token"}')
+    expect(t.requestLogs()).toEqual([expect.objectContaining({ status: 401, verdict: 'rejected', reason: 'malformed_token' })])
+    // Either token alone is good: the refusal is the repeat's, not the token's.
+    expect((await call('approve-payment', first)).statusCode).toBe(200)
   })
 
   it('answers 404 for a workflow that is not configured', async () => {
