@@ -3,7 +3,7 @@ import type { DeliveryOutcome, Job } from '../dispatch/job.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { InboundRequest } from '../workflow/workflow-call.js'
-import { scrubSecrets } from '../http/redact-secrets.js'
+import { scrubSecrets } from '../redact/redact-secrets.js'
 import type { AuditKind, AuditRecord } from './audit-record.js'
 
 /**

@@ -1,6 +1,7 @@
 import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { retryDelayMs } from './backoff.js'
+import { storedError, thrownOutcome } from './job-error.js'
 import type { BackoffPolicy, DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
 import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue } from './job-queue.js'
 
@@ -58,14 +59,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       const worker = new Worker<JobData>(
         name,
         async (bullJob) => {
-          const outcome: DeliveryOutcome = await handler(toJob(bullJob)).catch((err: unknown) => ({
-            ok: false,
-            permanent: false,
-            error: err instanceof Error ? err.message : String(err),
-          }))
+          const outcome: DeliveryOutcome = await handler(toJob(bullJob)).catch(thrownOutcome)
           if (outcome.ok) return
-          if (outcome.permanent) throw new UnrecoverableError(outcome.error)
-          throw new Error(outcome.error)
+          // BullMQ stores the message as the failed reason and in the stack trace it keeps.
+          if (outcome.permanent) throw new UnrecoverableError(storedError(outcome.error))
+          throw new Error(storedError(outcome.error))
         },
         {
           connection: options.workerConnection(),
@@ -159,6 +157,7 @@ function toInfo(job: BullJob<JobData>, state: JobState): JobInfo {
     attempts: state === 'active' ? job.attemptsMade + 1 : job.attemptsMade,
     maxAttempts: job.opts.attempts ?? 1,
     enqueuedAt: job.data.enqueuedAt,
-    ...(job.failedReason !== undefined && job.failedReason !== '' && { lastError: job.failedReason }),
+    // Scrubbed again: a job failed before errors were scrubbed may still hold one.
+    ...(job.failedReason !== undefined && job.failedReason !== '' && { lastError: storedError(job.failedReason) }),
   }
 }

@@ -1,6 +1,7 @@
 import { openDurableKeySet } from '../storage/durable-key-set.js'
 import type { SqliteDatabase } from '../storage/sqlite-database.js'
 import { retryDelayMs } from './backoff.js'
+import { storedError, thrownOutcome } from './job-error.js'
 import type { DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
 import type { ConsumeOptions, EnqueueResult, JobConsumer, JobHandler, JobQueue } from './job-queue.js'
 
@@ -166,7 +167,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   function settle(job: Job, outcome: DeliveryOutcome): Promise<unknown> {
     return writer.run(() => {
       if (outcome.ok) return completeJob.run(job.id)
-      const error = outcome.error.slice(0, 2000)
+      const error = storedError(outcome.error)
       if (outcome.permanent || job.attempt >= job.maxAttempts) return buryJob.run(error, job.id)
       const row = backoffOf.get(job.id) as Pick<JobRow, 'backoff_base_ms' | 'backoff_max_ms'> | undefined
       if (row === undefined) return undefined
@@ -248,7 +249,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       /** Runs one delivery in a slot already counted in `inFlight`. */
       function deliver(job: Job): void {
         const done = handler(job)
-          .catch((err: unknown): DeliveryOutcome => ({ ok: false, permanent: false, error: err instanceof Error ? err.message : String(err) }))
+          .catch(thrownOutcome)
           .then((outcome) => settle(job, outcome))
           .catch((err: unknown) => onError?.(err))
           .then(() => {
@@ -354,6 +355,7 @@ function toInfo(row: JobRow): JobInfo {
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     enqueuedAt: row.enqueued_at,
-    ...(row.last_error !== null && { lastError: row.last_error }),
+    // Scrubbed again: a row written before errors were scrubbed may still hold one.
+    ...(row.last_error !== null && { lastError: storedError(row.last_error) }),
   }
 }

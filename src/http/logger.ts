@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
-import { redactError, redactSecrets } from './redact-secrets.js'
+import { redactError, redactSecrets } from '../redact/redact-secrets.js'
 
 export interface LoggerOptions {
   readonly level: string
@@ -8,7 +8,7 @@ export interface LoggerOptions {
 
 /**
  * The gateway's JSON logger: one line per event, ISO timestamps, and every secret-named
- * field redacted wherever it sits (see redact-secrets.ts): in the logged object and in
+ * field redacted wherever it sits (see redact/redact-secrets.ts): in the logged object and in
  * serialised errors. (Child bindings, such as the request id, are set by the gateway's own
  * code and not redacted: pino formats them once, outside this hook.) An error's message and
  * stack are also scrubbed of credential-shaped text (tokens, bearer values, JWTs, URL

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createSqliteJobQueue } from '../../src/dispatch/job-queue.sqlite.js'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
-import { newJob, waitFor } from '../contract/job-queue.contract.js'
+import { LEAKED_SECRETS, LEAKY_ERROR, newJob, waitFor } from '../contract/job-queue.contract.js'
 import { runCli } from '../helpers/cli.js'
 
 describe('slackgate jobs', () => {
@@ -37,5 +37,33 @@ describe('slackgate jobs', () => {
     expect(missing.stderr).toContain('no dead job no-such-job')
     expect(runCli(['jobs', 'list', '--state', 'zombie', ...args]).status).toBe(2)
     db.close()
+  })
+
+  it("prints a handler's error scrubbed, a row stored before scrubbing included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slackgate-jobs-'))
+    writeFileSync(join(dir, 'slackgate.yaml'), 'dataDir: ./data\n')
+    const db = openSqliteDatabase(join(dir, 'data', 'slackgate.db'))
+    const queue = createSqliteJobQueue(db, { pollIntervalMs: 20 })
+    const [thrown, legacy] = [newJob({ maxAttempts: 1, route: 'explode' }), newJob({ maxAttempts: 1, route: 'legacy' })]
+    await queue.enqueue(thrown)
+    await queue.enqueue(legacy)
+    const consumer = queue.consume(async () => {
+      throw new Error(LEAKY_ERROR)
+    }, { concurrency: 2 })
+    await waitFor(async () => (await queue.list({ state: 'dead' })).length === 2)
+    await consumer.stop()
+    // As an older slackgate left it: the raw text in the column.
+    db.handle.prepare('UPDATE jobs SET last_error = ? WHERE id = ?').run(LEAKY_ERROR, legacy.id)
+    db.close()
+
+    const args = ['--config', join(dir, 'slackgate.yaml')]
+    for (const format of [[], ['--json']]) {
+      const list = runCli(['jobs', 'list', ...format, ...args])
+      expect(list.status).toBe(0)
+      expect(list.stdout).toContain(thrown.id)
+      expect(list.stdout).toContain(legacy.id)
+      expect(list.stdout.match(/upstream refused \[redacted\]/g)).toHaveLength(2)
+      for (const secret of LEAKED_SECRETS) expect(list.stdout + list.stderr).not.toContain(secret)
+    }
   })
 })

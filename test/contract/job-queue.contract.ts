@@ -22,6 +22,24 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
   }
 }
 
+/** Credentials a handler's error may carry: a bot token, a Slack signing secret, a bearer JWT. */
+export const LEAKED_SECRETS = [
+  'xoxb-1111-2222-queueleak',
+  '8f742231b10e8888abd99b1c5f3d4a0e',
+  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJxdWV1ZWxlYWsifQ.c2lnbmF0dXJlLXF1ZXVlbGVhaw',
+] as const
+export const LEAKY_ERROR = `upstream refused ${LEAKED_SECRETS[0]} (secret ${LEAKED_SECRETS[1]}, Authorization: Bearer ${LEAKED_SECRETS[2]})`
+
+/** Enqueues one job whose every attempt throws LEAKY_ERROR, and waits until it is dead. */
+export async function buryLeakyJob(queue: JobQueue): Promise<void> {
+  const consumer = queue.consume(async () => {
+    throw new Error(LEAKY_ERROR)
+  }, { concurrency: 1 })
+  await queue.enqueue(newJob({ maxAttempts: 2, backoff: { baseDelayMs: 10, maxDelayMs: 10 } }))
+  await waitFor(async () => (await queue.list({ state: 'dead' })).length === 1)
+  await consumer.stop()
+}
+
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
@@ -154,6 +172,21 @@ export function describeJobQueue(name: string, factory: () => Promise<JobQueueFi
       await waitFor(async () => (await queue.list({ state: 'dead' })).length === 1)
       expect(await queue.drop(other.id)).toBe(true)
       expect(await queue.list()).toHaveLength(0)
+    })
+
+    it("keeps a failed delivery's error scrubbed of credentials, thrown or returned", async () => {
+      const queue = await make()
+      consume(queue, async (j) => {
+        if (j.route === 'thrown') throw new Error(LEAKY_ERROR)
+        return { ok: false, permanent: true, error: LEAKY_ERROR }
+      })
+      await queue.enqueue(newJob({ route: 'thrown', maxAttempts: 1 }))
+      await queue.enqueue(newJob({ route: 'returned', maxAttempts: 1 }))
+      await waitFor(async () => (await queue.list({ state: 'dead' })).length === 2)
+      for (const dead of await queue.list({ state: 'dead' })) {
+        expect(dead.lastError).toContain('upstream refused [redacted]')
+        for (const secret of LEAKED_SECRETS) expect(dead.lastError, dead.route).not.toContain(secret)
+      }
     })
 
     it('sends a permanent failure straight to the dead letters', async () => {

@@ -7,7 +7,7 @@ import { createBullmqJobQueue } from '../../src/dispatch/job-queue.bullmq.js'
 import { createSqliteJobQueue } from '../../src/dispatch/job-queue.sqlite.js'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
 import { REDIS_URL, redisAvailable, uniquePrefix } from '../helpers/redis.js'
-import { describeJobQueue, newJob, waitFor } from './job-queue.contract.js'
+import { buryLeakyJob, describeJobQueue, LEAKED_SECRETS, newJob, waitFor } from './job-queue.contract.js'
 
 function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'slackgate-queue-')), 'sg.db')
@@ -172,6 +172,17 @@ describe('sqlite JobQueue', () => {
     })
   })
 
+  it("stores only the scrubbed error in the last_error column", async () => {
+    const db = openSqliteDatabase(tempDb())
+    const queue = createSqliteJobQueue(db, { pollIntervalMs: 20 })
+    await buryLeakyJob(queue)
+    const rows = db.handle.prepare('SELECT last_error FROM jobs').all() as Array<{ last_error: string }>
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.last_error).toContain('[redacted]')
+    for (const secret of LEAKED_SECRETS) expect(rows[0]?.last_error).not.toContain(secret)
+    db.close()
+  })
+
   it('rejects enqueue once its database is closed (the gateway then answers 503)', async () => {
     const db = openSqliteDatabase(':memory:')
     const queue = createSqliteJobQueue(db)
@@ -207,3 +218,22 @@ describeJobQueue(
   },
   { skip: !redisAvailable },
 )
+
+describe.skipIf(!redisAvailable)('bullmq JobQueue', () => {
+  it('stores only the scrubbed error in Redis: the failed reason and the stack trace', async () => {
+    const prefix = uniquePrefix().replace(/:$/, '')
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    const worker = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+    const queue = createBullmqJobQueue({ connection, workerConnection: () => worker, prefix })
+    await buryLeakyJob(queue)
+    await queue.close()
+    const keys = await connection.keys(`${prefix}:*`)
+    const stored = JSON.stringify(
+      await Promise.all(keys.map(async (k) => ((await connection.type(k)) === 'hash' ? connection.hgetall(k) : null))),
+    )
+    expect(stored).toContain('[redacted]')
+    for (const secret of LEAKED_SECRETS) expect(stored).not.toContain(secret)
+    if (keys.length > 0) await connection.del(...keys)
+    connection.disconnect()
+  })
+})

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readAll } from '../contract/audit-log.contract.js'
 import { waitFor } from '../contract/job-queue.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
+import { runCli } from '../helpers/cli.js'
 import { startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 import { commandFields, eventEnvelope, form, NOW, OTHER_SECRET, SECRET, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
@@ -25,6 +26,8 @@ let failingSink: Sink
 /** Secrets that appear on the wire during the run: signatures, bearer tokens, minted tokens. */
 const seen: string[] = []
 const responses: string[] = []
+/** What `slackgate jobs list` printed about the run's jobs, as text and as JSON lines. */
+const jobLists: string[] = []
 
 async function send(url: string, payload: string, headers: Record<string, string>) {
   const res = await t.app.inject({ method: 'POST', url, headers, payload })
@@ -124,6 +127,15 @@ routes:
     expect(minted).toMatch(/^eyJ/)
     seen.push(minted, minted.split('.')[2] as string)
   }
+
+  // The operator's view of the dead letters, from a CLI process of its own.
+  for (const format of [[], ['--json']]) {
+    const list = runCli(['jobs', 'list', '--state', 'dead', ...format, '--config', join(dir, 'slackgate.yaml')], {
+      env: { SLACKGATE_DATA_DIR: join(dir, 'data') },
+    })
+    expect(list.status, list.stderr).toBe(0)
+    jobLists.push(list.stdout, list.stderr)
+  }
 }, 30_000)
 
 afterAll(async () => {
@@ -165,6 +177,12 @@ describe('no secret leaks, across the HTTP scenarios', () => {
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('slackgate_requests_total')
     for (const [what, value] of secrets()) expect(res.body.includes(value as string), what).toBe(false)
+  })
+
+  it('in no line of `slackgate jobs list`', () => {
+    const all = jobLists.join('\n')
+    expect(all.match(/upstream refused \[redacted\] at redis:\/\/:\[redacted\]@10\.0\.0\.9:6379/g)).toHaveLength(2)
+    for (const [what, value] of secrets()) expect(all.includes(value as string), what).toBe(false)
   })
 
   it('in no response', () => {

@@ -57,10 +57,13 @@ function walk(value: unknown, depth: number): unknown {
 
 /**
  * Credentials as they appear inside free text (an error message, a stack, a service's error
- * string): Slack tokens, bearer credentials, JWTs, and the password of a URL. Field names
- * cannot catch these, so text that may carry them is scrubbed as well.
+ * string): Slack tokens, bearer credentials, JWTs, the password of a URL, Standard Webhooks
+ * secrets (`whsec_…`), and any run of 32 or more hex digits (a Slack signing secret is 32;
+ * hex keys and HMACs are longer). Field names cannot catch these, so text that may carry
+ * them is scrubbed as well; a digest redacted with them is the safe failure.
  */
-const SECRET_TEXT = /xox[a-z]-[A-Za-z0-9-]+|\bBearer\s+[^\s"']+|\beyJ[\w-]+\.[\w-]+\.[\w-]*|(?<=:\/\/[^\s/:@]*:)[^\s/@]+(?=@)/gi
+const SECRET_TEXT =
+  /xox[a-z]-[A-Za-z0-9-]+|\bBearer\s+[^\s"']+|\beyJ[\w-]+\.[\w-]+\.[\w-]*|(?<=:\/\/[^\s/:@]*:)[^\s/@]+(?=@)|\bwhsec_[A-Za-z0-9+/=_-]+|(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/gi
 
 /** `text` with every credential-shaped part replaced by `[redacted]`. */
 export function scrubSecrets(text: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../../src/http/logger.js'
-import { isSecretName, REDACTED, redactSecrets, redactError, scrubSecrets } from '../../../src/http/redact-secrets.js'
+import { isSecretName, REDACTED, redactSecrets, redactError, scrubSecrets } from '../../../src/redact/redact-secrets.js'
 
 describe('isSecretName', () => {
   it.each([
@@ -100,12 +100,16 @@ describe('scrubSecrets and redactError: credentials inside free text', () => {
     ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln was refused', 'token [redacted] was refused'],
     ['a URL password', 'connect ECONNREFUSED redis://:hunter2@10.0.0.1:6379', 'connect ECONNREFUSED redis://:[redacted]@10.0.0.1:6379'],
     ['a user and password', 'postgres://app:s3cret@db/x', 'postgres://app:[redacted]@db/x'],
+    ['a Slack signing secret (32 hex digits)', 'secret 8f742231b10e8888abd99b1c5f3d4a0e leaked', 'secret [redacted] leaked'],
+    ['a longer hex key', 'key=0123456789ABCDEF0123456789abcdef0123456789abcdef', 'key=[redacted]'],
+    ['a Standard Webhooks secret', 'bad whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw= given', 'bad [redacted] given'],
   ])('%s', (_name, text, expected) => {
     expect(scrubSecrets(text)).toBe(expected)
   })
 
   it('leaves ordinary text alone', () => {
-    for (const text of ['https://example.com/a@b', 'user@example.com', 'keyboard: 12 keys', 'a:b@c']) expect(scrubSecrets(text)).toBe(text)
+    const texts = ['https://example.com/a@b', 'user@example.com', 'keyboard: 12 keys', 'a:b@c', 'job 0192f5e4-7c1a-7d2e-8f00-123456789abc', 'HTTP 502 from deadbeef00']
+    for (const text of texts) expect(scrubSecrets(text)).toBe(text)
   })
 
   it("scrubs a serialised error's message and stack, and redacts its secret-named fields", () => {
