@@ -95,6 +95,54 @@ describe('slackgate sign and verify', () => {
   })
 })
 
+/** Every command path, read from the CLI's own help, so that a new subcommand is covered too. */
+function commandPaths(): string[][] {
+  const listed = (args: string[]) =>
+    [...runCli([...args, '--help']).stdout.split('Commands:')[1]?.matchAll(/^ {2}([a-z]+)( \[options\])?( <[a-z]+>)?/gm) ?? []]
+      .filter((m) => m[1] !== 'help')
+      .map((m) => ({ name: m[1] as string, leaf: m[2] !== undefined || m[3] !== undefined, args: m[3] === undefined ? [] : ['x1'] }))
+  return listed([]).flatMap((top) =>
+    top.leaf ? [[top.name, ...top.args]] : listed([top.name]).map((sub) => [top.name, sub.name, ...sub.args]),
+  )
+}
+
+describe('exit codes: usage errors exit 2, for every command', () => {
+  const paths = commandPaths()
+
+  it('finds every command', () => {
+    expect(paths.map((p) => p.filter((a) => a !== 'x1').join(' '))).toEqual([
+      'start', 'dev', 'sign', 'verify', 'jobs list', 'jobs retry', 'jobs drop', 'keys rotate', 'keys list',
+      'policy explain', 'policy lint', 'audit verify', 'audit tail', 'audit query', 'audit export',
+    ])
+  })
+
+  const required: Record<string, string[]> = { 'policy explain': ['--route', 'deploy'] }
+  it.each(paths.map((p) => [p.join(' '), p] as const))('%s --no-such-option exits 2', (name, path) => {
+    const r = runCli([...path, ...(required[name] ?? []), '--no-such-option'], { cwd: tempDir() })
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining("unknown option '--no-such-option'")])
+  })
+
+  it.each([
+    [['no-such-command'], /unknown command/],
+    [['--no-such-option'], /unknown option/],
+    [['jobs'], /Usage: slackgate jobs/],
+    [['jobs', 'retry'], /missing required argument 'id'/],
+    [['jobs', 'drop', 'a', 'b'], /too many arguments/],
+    [['policy', 'explain'], /required option '--route <name>' not specified/],
+    [['sign', '--command'], /option '--command <name>' argument missing/],
+    [['sign', '--format', 'xml', '--command', '/a'], /Allowed choices are curl, http, json/],
+    [['audit', 'query', '--kind', 'everything'], /Allowed choices are request, delivery, lifecycle/],
+  ])('%j exits 2', (args, message) => {
+    const r = runCli(args, { cwd: tempDir() })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(message)
+  })
+
+  it.each([[['--help']], [['--version']], [['policy', 'explain', '--help']], [['help', 'jobs']]])('%j exits 0', (args) => {
+    expect(runCli(args).status).toBe(0)
+  })
+})
+
 describe('slackgate start', () => {
   it('refuses to start without a signing secret', () => {
     const r = runCli(['start'], { cwd: tempDir() })
