@@ -23,6 +23,7 @@ import { deliveryRecord } from '../audit/records.js'
 import { scrubSecrets } from '../redact/redact-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
+import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 
 export interface GatewayOptions {
@@ -57,6 +58,11 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const stores = openStores({ replay: config.replay.store, queue: config.queue.store, audit: config.audit.store, exclusive: true })
+  const exposed = exposedDirectoryMode(config.dataDir)
+  if (exposed !== undefined) {
+    // It holds the signing keys and the embedded database: queued payloads and the audit log.
+    logger.warn({ dataDir: config.dataDir, mode: exposed.toString(8), fix: `chmod 700 ${config.dataDir}` }, 'the data directory is readable by others')
+  }
   let signingKeys: SigningKeys | undefined
   let directory: Directory | undefined
   try {

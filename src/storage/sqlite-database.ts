@@ -2,6 +2,7 @@ import { closeSync, fdatasync, fstatSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { GroupCommitWriter, type DurableSync } from './group-commit.js'
+import { createPrivateFile, tightenFile } from './private-files.js'
 import type { SqliteHandle } from './sqlite-handle.js'
 
 /** One embedded database file shared by the SQLite adapters, with its group-commit writer. */
@@ -22,7 +23,12 @@ export interface SqliteDatabase {
  */
 export function openSqliteDatabase(path: string): SqliteDatabase {
   const inMemory = path === ':memory:'
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (!inMemory) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    // 0600 whatever the directory: it may already exist and be readable by others.
+    createPrivateFile(path)
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) tightenFile(file)
+  }
   const handle = new Database(path) as unknown as SqliteHandle
   handle.pragma('journal_mode = WAL')
   handle.pragma('synchronous = NORMAL')
