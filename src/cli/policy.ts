@@ -1,3 +1,5 @@
+import type { z } from 'zod'
+import { channelIdSchema, enterpriseIdSchema, scopeSchema, subjectSchema, teamIdSchema, userIdSchema } from '../config/access-schema.js'
 import type { GatewayConfig } from '../config/load.js'
 import type { RouteConfig } from '../config/schema.js'
 import type { AccessRequest } from '../policy/access-request.js'
@@ -64,20 +66,29 @@ export function lintCommand(config: GatewayConfig, opts: { json?: boolean; stric
   return { output, exitCode: failing ? 1 : 0 }
 }
 
+// The config's own id schemas: a channel name such as #general is a mistake to report, not
+// a request to deny (no rule could name it).
 function requestOf(opts: ExplainOptions): AccessRequest {
-  const pick = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value })
+  const pick = (name: string, flag: string, schema: z.ZodType<string>, value: string | undefined) =>
+    value === undefined ? {} : { [name]: checked(flag, schema, value) }
   return {
-    ...pick('teamId', opts.team),
-    ...pick('enterpriseId', opts.enterprise),
-    ...pick('channelId', opts.channel),
-    ...pick('userId', opts.user),
-    ...pick('userTeamId', opts.userTeam),
-    ...pick('subject', opts.subject),
-    ...(opts.scope !== undefined && { scopes: opts.scope }),
+    ...pick('teamId', '--team', teamIdSchema, opts.team),
+    ...pick('enterpriseId', '--enterprise', enterpriseIdSchema, opts.enterprise),
+    ...pick('channelId', '--channel', channelIdSchema, opts.channel),
+    ...pick('userId', '--user', userIdSchema, opts.user),
+    ...pick('userTeamId', '--user-team', teamIdSchema, opts.userTeam),
+    ...pick('subject', '--subject', subjectSchema, opts.subject),
+    ...(opts.scope !== undefined && { scopes: opts.scope.map((s) => checked('--scope', scopeSchema, s)) }),
     // As the gateway reads a payload: a D… channel is a DM.
     directMessage: opts.dm === true || opts.channel?.startsWith('D') === true,
     sharedChannel: opts.shared === true,
   }
+}
+
+function checked(flag: string, schema: z.ZodType<string>, value: string): string {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new CliError(`${flag} ${JSON.stringify(value)}: ${result.error.issues[0]?.message ?? 'invalid'}`)
+  return result.data
 }
 
 function render(route: RouteConfig, request: AccessRequest, result: Explanation): string {

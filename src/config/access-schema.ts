@@ -13,8 +13,8 @@ export const enterpriseIdSchema = slackId('E', 'enterprise')
 export const channelIdSchema = slackId('CGD', 'channel')
 export const userIdSchema = slackId('UW', 'user')
 export const userGroupIdSchema = slackId('S', 'user group')
-const subjectSchema = z.string().min(1).max(1024)
-const scopeSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a scope has no spaces')
+export const subjectSchema = z.string().min(1).max(1024)
+export const scopeSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a scope has no spaces')
 
 export const ruleNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)')
 

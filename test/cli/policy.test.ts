@@ -49,6 +49,20 @@ describe('slackgate policy explain', () => {
     expect(JSON.parse(out.stdout)).toMatchObject({ route: 'deploy', decision: { allow: true, rule: 'deployers-in-deploys' } })
   })
 
+  it.each([
+    [['--channel', '#general'], '--channel "#general": must be a Slack channel id (C or G or D…), not a name'],
+    [['--channel', 'general'], '--channel "general": must be a Slack channel id'],
+    [['--user', '@alice'], '--user "@alice": must be a Slack user id (U or W…), not a name'],
+    [['--team', 'acme'], '--team "acme": must be a Slack workspace id (T…), not a name'],
+    [['--enterprise', 'T0000000001'], '--enterprise "T0000000001": must be a Slack enterprise id (E…), not a name'],
+    [['--user-team', 'u0000000001'], '--user-team "u0000000001": must be a Slack workspace id'],
+  ])('refuses an id the config would refuse, with exit 2 and no decision: %j', (args, message) => {
+    const out = explain(EXAMPLE, ['--route', 'deploy', '--team', 'T0000000001', ...args])
+    expect(out.status).toBe(2)
+    expect(out.stdout).toBe('')
+    expect(out.stderr).toContain(`slackgate: ${message}`)
+  })
+
   it('names the routes when the one asked for does not exist', () => {
     const out = explain(EXAMPLE, ['--route', 'nope'])
     expect(out.status).toBe(2)
@@ -152,6 +166,11 @@ routes:
     expect([out.status, out.stdout.trim()]).toEqual([0, 'warning: [public_route] route status: route status is public: anyone Slack (or its token) vouches for may run it'])
     expect(runCli(['policy', 'lint', '--config', file, '--strict']).status).toBe(1)
     expect(runCli(['policy', 'lint', '--config', EXAMPLE])).toMatchObject({ status: 0, stdout: '2 route(s): no findings\n' })
+  })
+
+  it('does not warn about public: true on hook routes, where the schema requires it', () => {
+    const hooks = fileURLToPath(new URL('../../examples/slackgate-hooks.yaml', import.meta.url))
+    expect(runCli(['policy', 'lint', '--config', hooks, '--strict'])).toMatchObject({ status: 0, stdout: '4 route(s): no findings\n' })
   })
 })
 
