@@ -11,6 +11,8 @@ export interface HookSource {
   readonly scheme: HookScheme
   readonly secrets: readonly HookSecret[]
   readonly toleranceSeconds: number
+  /** How long an accepted delivery's keys are remembered. */
+  readonly dedupeSeconds: number
 }
 
 /** Resolves every source's secrets; problems are reported by key, never with a value. */
@@ -40,6 +42,7 @@ export function resolveHookSources(sources: readonly SourceConfig[], env: NodeJS
       const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
       secrets.push({ key: createSecretKey(bytes), ...(notAfter !== undefined && { notAfter }) })
     })
-    return { name: source.name, scheme, secrets, toleranceSeconds: source.toleranceSeconds }
+    const dedupeSeconds = source.dedupeSeconds ?? Math.max(scheme.defaultDedupeSeconds, 2 * source.toleranceSeconds)
+    return { name: source.name, scheme, secrets, toleranceSeconds: source.toleranceSeconds, dedupeSeconds }
   })
 }

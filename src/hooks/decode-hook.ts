@@ -5,15 +5,16 @@ const EVENT = /^[\x21-\x7e]{1,128}$/
 
 /**
  * Decodes the body of a verified webhook: strict UTF-8 JSON holding an object, or form
- * fields. The event is GitHub's `X-GitHub-Event` header, else the body's `type`; the
- * delivery id is the scheme's id header, or for Stripe the body's `id`. Only called once
- * the signature verified: nothing here is trusted before that.
+ * fields. The event is the body's `type`; the delivery id is the scheme's signed id header,
+ * or for Stripe the body's `id`. Unsigned headers (GitHub's event name) are passed along as
+ * such, never as the event. Only called once the signature verified: nothing here is
+ * trusted before that.
  */
 export function decodeHook(
   hook: string,
   raw: Uint8Array,
   form: boolean,
-  facts: { readonly eventHeader?: string; readonly id?: string; readonly idFromBody?: boolean },
+  facts: { readonly id?: string; readonly idFromBody?: boolean; readonly unsignedHeaders?: Readonly<Record<string, string | undefined>> },
 ): ParseResult<HookRequest> {
   const parsed = form ? parseFormBody(raw) : parseJsonBody(raw)
   if (!parsed.ok) return parsed
@@ -22,7 +23,7 @@ export function decodeHook(
     return { ok: false, reason: 'invalid_payload', detail: 'the body must be a JSON object' }
   }
   const payload = body as Record<string, unknown>
-  const event = pick(facts.eventHeader) ?? pick(payload.type)
+  const event = pick(payload.type)
   // Only where the scheme says the body's `id` is the event's (Stripe): elsewhere an `id`
   // field may name anything, and taking it for a delivery id would drop distinct events.
   const deliveryId = pick(facts.id) ?? (facts.idFromBody === true ? pick(payload.id) : undefined)
@@ -34,6 +35,7 @@ export function decodeHook(
       hook,
       ...(event !== undefined && { event }),
       ...(deliveryId !== undefined && { deliveryId }),
+      ...(facts.unsignedHeaders !== undefined && { unsignedHeaders: printable(facts.unsignedHeaders) }),
       context: {},
       payload,
     },
@@ -42,4 +44,13 @@ export function decodeHook(
 
 function pick(value: unknown): string | undefined {
   return typeof value === 'string' && EVENT.test(value) ? value : undefined
+}
+
+function printable(headers: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    const kept = pick(value)
+    if (kept !== undefined) out[name] = kept
+  }
+  return out
 }

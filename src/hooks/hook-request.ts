@@ -9,11 +9,17 @@ export interface HookRequest {
   readonly source: 'hooks'
   /** The source's name, as in the URL and the route's `match.hook`. */
   readonly hook: string
-  /** What happened, where the sender says: GitHub's `X-GitHub-Event`, else the body's `type`. */
+  /** What happened, from signed content only: the body's `type` (for a Slack source, its event type, command or interaction kind). */
   readonly event?: string
-  /** The delivery's id (`X-GitHub-Delivery`, `webhook-id`, Stripe's event id, the generic id header). */
+  /** The delivery's id, from signed content only (`webhook-id`, Stripe's event id, a generic `{id}`, Slack's event_id or trigger_id). */
   readonly deliveryId?: string
-  /** Webhooks carry no Slack identity. */
+  /**
+   * Headers the sender's signature does not cover (GitHub's `x-github-event` and
+   * `x-github-delivery`): anyone who captured one delivery can send it again with other
+   * values here. Show them, log them; never decide on them.
+   */
+  readonly unsignedHeaders?: Readonly<Record<string, string>>
+  /** A Slack source's team, channel and user; other webhooks carry no Slack identity. */
   readonly context: SlackContext
   /** The JSON object (or form fields) the sender posted. */
   readonly payload: Readonly<Record<string, unknown>>

@@ -31,3 +31,19 @@ export function nonceKeys(request: SlackRequest, signature: string): NonceKeys {
   const [primary, ...rest] = ids
   return primary === undefined ? { primary: sig, others: [] } : { primary, others: [sig, ...rest] }
 }
+
+/**
+ * The nonce keys of a verified webhook (not Slack's own scheme; see `nonceKeys` for that). The
+ * delivery is known by the SHA-256 of the content its HMAC covers, never by how the header
+ * spelt the signature, and the same whichever secret or listed signature verified it: a
+ * captured delivery sent again, re-spelt or with new unsigned headers, is the same key. A
+ * delivery id is a key only when it is signed (`signedId`); it is then the primary key, so a
+ * sender's retry, signed anew, is a duplicate too.
+ *
+ * @example
+ * hookNonceKeys('github', bodyDigest) // { primary: 'hook-signed:github:3q2-7w…', others: [] }
+ */
+export function hookNonceKeys(source: string, contentHash: Uint8Array, signedId?: string): NonceKeys {
+  const content = `hook-signed:${source}:${Buffer.from(contentHash).toString('base64url')}`
+  return signedId === undefined ? { primary: content, others: [] } : { primary: `hook:${source}:${signedId}`, others: [content] }
+}

@@ -16,11 +16,21 @@ export interface HookScheme {
   readonly signatureHeader: string
   readonly timestampHeader?: string
   readonly idHeader?: string
+  /**
+   * Headers the sender sends that its signature does not cover (lowercase): passed to the
+   * handler as `unsignedHeaders`, never used to dedupe, route or decide.
+   */
+  readonly unsignedHeaders?: readonly string[]
   /** The id is part of what is signed (Standard Webhooks): a request without one cannot verify. */
   readonly idRequired: boolean
   /** The scheme carries a timestamp (in a header or in the signature header); it is then required and windowed. */
   readonly timestamped: boolean
   readonly defaultToleranceSeconds: number
+  /**
+   * How long a delivery is remembered by default: past the sender's documented retry (or
+   * redelivery) horizon, so that a retry of work that ran is a duplicate, not a second run.
+   */
+  readonly defaultDedupeSeconds: number
   parse(value: string): ParsedSignature
   /** The signed content, in order: strings are UTF-8, the body is its raw bytes. */
   signed(parts: { readonly body: Uint8Array; readonly timestamp?: string; readonly id?: string }): ReadonlyArray<string | Uint8Array>
@@ -28,9 +38,36 @@ export interface HookScheme {
   keyBytes(secret: string): Buffer
 }
 
-const HEX64 = /^[0-9a-f]{64}$/
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+const DAY = 86_400
 const utf8 = (secret: string) => Buffer.from(secret, 'utf8')
+
+/** How a digest is written in a header; each has exactly one spelling per digest. */
+export type DigestEncoding = 'hex' | 'hex-upper' | 'base64'
+
+/**
+ * Reads a digest written in its encoding's only canonical spelling: lowercase (or, for
+ * `hex-upper`, uppercase) hex, or padded standard base64 whose unused trailing bits are zero.
+ * Anything that does not re-encode to the same text is refused, so that one signature cannot
+ * be spelled several ways (issue 14: a re-spelled header must not look like a new delivery).
+ */
+export function canonicalDigest(text: string, encoding: DigestEncoding, bytes: number): Buffer | undefined {
+  if (text.length === 0 || text.length > 2 * bytes + 4) return undefined
+  const digest = Buffer.from(text, encoding === 'base64' ? 'base64' : 'hex')
+  if (digest.length !== bytes) return undefined
+  const again = encoding === 'hex-upper' ? digest.toString('hex').toUpperCase() : digest.toString(encoding)
+  return again === text ? digest : undefined
+}
+
+const hex32 = (text: string) => canonicalDigest(text, 'hex', 32)
+
+/** One digest after a fixed prefix, or a malformed signature. */
+function prefixed(prefix: string, read: (text: string) => Buffer | undefined): (value: string) => ParsedSignature {
+  return (value) => {
+    const digest = value.startsWith(prefix) ? read(value.slice(prefix.length)) : undefined
+    return digest === undefined ? { ok: false } : { ok: true, digests: [digest] }
+  }
+}
 
 /** Slack's v0: `X-Slack-Signature: v0=<hex>` over `v0:<timestamp>:<body>`. */
 export const slackScheme: HookScheme = {
@@ -41,26 +78,30 @@ export const slackScheme: HookScheme = {
   idRequired: false,
   timestamped: true,
   defaultToleranceSeconds: 300,
-  parse: (value) => (value.startsWith('v0=') && HEX64.test(value.slice(3)) ? { ok: true, digests: [Buffer.from(value.slice(3), 'hex')] } : { ok: false }),
+  // Slack retries an event three times, the last about five minutes after the first try.
+  defaultDedupeSeconds: 3600,
+  parse: prefixed('v0=', hex32),
   signed: ({ body, timestamp }) => [`v0:${timestamp}:`, body],
   keyBytes: utf8,
 }
 
 /**
- * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body; `X-GitHub-Delivery` is the
- * delivery's id. GitHub signs no timestamp: exact replays are caught by the signature's
- * nonce key while it is remembered, and by the delivery id.
+ * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body, and nothing else: GitHub signs
+ * no timestamp, and neither `X-GitHub-Delivery` nor `X-GitHub-Event`. Those two are passed
+ * on as unsigned headers; a delivery is known by the digest of its body.
  * https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
  */
 export const githubScheme: HookScheme = {
   preset: 'github',
   algorithm: 'sha256',
   signatureHeader: 'x-hub-signature-256',
-  idHeader: 'x-github-delivery',
+  unsignedHeaders: ['x-github-event', 'x-github-delivery'],
   idRequired: false,
   timestamped: false,
   defaultToleranceSeconds: 300,
-  parse: (value) => (value.startsWith('sha256=') && HEX64.test(value.slice(7)) ? { ok: true, digests: [Buffer.from(value.slice(7), 'hex')] } : { ok: false }),
+  // No automatic retries, but a delivery can be redelivered by hand for 3 days (7 on GHES).
+  defaultDedupeSeconds: 8 * DAY,
+  parse: prefixed('sha256=', hex32),
   signed: ({ body }) => [body],
   keyBytes: utf8,
 }
@@ -77,20 +118,24 @@ export const stripeScheme: HookScheme = {
   idRequired: false,
   timestamped: true,
   defaultToleranceSeconds: 300,
+  // Live mode retries for up to three days. https://docs.stripe.com/webhooks#automatic-retries
+  defaultDedupeSeconds: 4 * DAY,
   parse(value) {
     let timestamp: string | undefined
     const digests: Buffer[] = []
     for (const item of value.split(',')) {
       const eq = item.indexOf('=')
       if (eq <= 0) return { ok: false }
-      const key = item.slice(0, eq).trim()
-      const v = item.slice(eq + 1).trim()
+      // As Stripe writes it: no spaces (its own libraries do not trim either).
+      const key = item.slice(0, eq)
+      const v = item.slice(eq + 1)
       if (key === 't') {
         if (timestamp !== undefined) return { ok: false }
         timestamp = v
       } else if (key === 'v1') {
-        if (!HEX64.test(v)) return { ok: false }
-        digests.push(Buffer.from(v, 'hex'))
+        const digest = hex32(v)
+        if (digest === undefined) return { ok: false }
+        digests.push(digest)
       }
     }
     if (timestamp === undefined || digests.length === 0 || digests.length > 10) return { ok: false }
@@ -114,6 +159,8 @@ export const standardWebhooksScheme: HookScheme = {
   idRequired: true,
   timestamped: true,
   defaultToleranceSeconds: 300,
+  // Svix's schedule ends about 28 hours after the first attempt; other senders run longer.
+  defaultDedupeSeconds: 3 * DAY,
   parse(value) {
     const digests: Buffer[] = []
     for (const part of value.split(' ')) {
@@ -121,9 +168,9 @@ export const standardWebhooksScheme: HookScheme = {
       const comma = part.indexOf(',')
       if (comma <= 0) return { ok: false }
       if (part.slice(0, comma) !== 'v1') continue
-      const b64 = part.slice(comma + 1)
-      if (!BASE64.test(b64)) return { ok: false }
-      digests.push(Buffer.from(b64, 'base64'))
+      const digest = canonicalDigest(part.slice(comma + 1), 'base64', 32)
+      if (digest === undefined) return { ok: false }
+      digests.push(digest)
     }
     return digests.length === 0 || digests.length > 10 ? { ok: false } : { ok: true, digests }
   },
@@ -143,7 +190,8 @@ export interface GenericSchemeOptions {
   /** Text before the digest in the header, such as `sha256=`. */
   readonly prefix: string
   readonly algorithm: HookAlgorithm
-  readonly encoding: 'hex' | 'base64'
+  /** `hex` is lowercase; `base64` is padded standard base64: only the canonical spelling verifies. */
+  readonly encoding: DigestEncoding
   /** What is signed: `{body}` exactly once, with `{timestamp}` and `{id}` where the sender puts them. */
   readonly basestring: string
   readonly timestampHeader?: string
@@ -154,12 +202,15 @@ const DIGEST_BYTES: Record<HookAlgorithm, number> = { sha1: 20, sha256: 32, sha5
 
 /** A scheme from config: any header, prefix, algorithm, encoding and basestring template. */
 export function genericScheme(o: GenericSchemeOptions): HookScheme {
+  // A header outside the signed content could be changed at will: it must not be read as a
+  // timestamp to window or an id to dedupe on.
+  if (o.timestampHeader !== undefined && !o.basestring.includes('{timestamp}')) throw new Error('timestampHeader is not signed: put {timestamp} in the basestring')
+  if (o.idHeader !== undefined && !o.basestring.includes('{id}')) throw new Error('idHeader is not signed: put {id} in the basestring')
   const [before, after] = o.basestring.split('{body}') as [string, string]
   const bytes = DIGEST_BYTES[o.algorithm]
   // Replacer functions: a header value is inserted as is, never read as a `$&` pattern.
   const fill = (text: string, p: { timestamp?: string; id?: string }) =>
     text.replaceAll('{timestamp}', () => p.timestamp ?? '').replaceAll('{id}', () => p.id ?? '')
-  const digestText = o.encoding === 'hex' ? new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`) : BASE64
   return {
     preset: 'generic',
     algorithm: o.algorithm,
@@ -169,13 +220,8 @@ export function genericScheme(o: GenericSchemeOptions): HookScheme {
     idRequired: o.basestring.includes('{id}'),
     timestamped: o.timestampHeader !== undefined,
     defaultToleranceSeconds: 300,
-    parse(value) {
-      if (!value.startsWith(o.prefix)) return { ok: false }
-      const text = value.slice(o.prefix.length)
-      if (!digestText.test(text)) return { ok: false }
-      const digest = Buffer.from(text, o.encoding)
-      return digest.length === bytes ? { ok: true, digests: [digest] } : { ok: false }
-    },
+  defaultDedupeSeconds: 3 * DAY,
+    parse: prefixed(o.prefix, (text) => canonicalDigest(text, o.encoding, bytes)),
     signed: ({ body, timestamp, id }) => [fill(before, { timestamp, id }), body, fill(after, { timestamp, id })],
     keyBytes: utf8,
   }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto'
 import type { VerifyCode } from './errors.js'
 import type { HeaderValue } from './header-value.js'
 import type { HookScheme } from './hook-schemes.js'
@@ -24,7 +24,19 @@ export interface HookVerifyOptions {
 }
 
 export type HookVerifyResult =
-  | { readonly ok: true; readonly secretIndex: number; readonly timestamp?: number; readonly id?: string; readonly signature: string }
+  | {
+      readonly ok: true
+      readonly secretIndex: number
+      readonly timestamp?: number
+      readonly id?: string
+      /** The HMAC that verified, as bytes: the same however the header spelt it. */
+      readonly mac: Buffer
+      /**
+       * SHA-256 of exactly the content the HMAC covers (for GitHub, the body). The same for a
+       * delivery whichever secret or listed signature verified it: the replay key of a hook.
+       */
+      readonly contentHash: Buffer
+    }
   | { readonly ok: false; readonly reason: VerifyCode }
 
 const TIMESTAMP = /^[0-9]{1,12}$/
@@ -43,6 +55,7 @@ export function verifyHookSignature(input: HookSignatureInput, scheme: HookSchem
   const idHeader = scheme.idHeader === undefined ? undefined : input.header(scheme.idHeader)
   if (signature === undefined) return reject('missing_signature')
   if (typeof signature !== 'string' || Array.isArray(timestampHeader) || Array.isArray(idHeader)) return reject('duplicate_header')
+  if (scheme.unsignedHeaders?.some((name) => Array.isArray(input.header(name))) === true) return reject('duplicate_header')
   if (scheme.timestampHeader !== undefined && timestampHeader === undefined) return reject('missing_timestamp')
   if (scheme.idRequired && idHeader === undefined) return reject('missing_webhook_id')
 
@@ -72,7 +85,9 @@ export function verifyHookSignature(input: HookSignatureInput, scheme: HookSchem
     const expected = hmac.digest()
     for (const provided of parsed.digests) {
       if (provided.length === expected.length && timingSafeEqual(provided, expected)) {
-        return { ok: true, secretIndex: i, signature, ...(sentAt !== undefined && { timestamp: sentAt }), ...(id !== undefined && { id }) }
+        const contentHash = createHash('sha256')
+        for (const part of parts) contentHash.update(part)
+        return { ok: true, secretIndex: i, ...(sentAt !== undefined && { timestamp: sentAt }), ...(id !== undefined && { id }), mac: expected, contentHash: contentHash.digest() }
       }
     }
   }

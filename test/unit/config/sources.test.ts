@@ -50,9 +50,39 @@ ${route('github')}`)
     ['a literal secret', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: "hunter2" }] }\n', 'sources[0].secrets[0].ref', /secret reference/],
     ['two sources with one name', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }] }\n  - { name: a, preset: stripe, secrets: [{ ref: env:GH }] }\n', 'sources[1].name', /duplicate source/],
     ['a hook route for no source', route('nope'), 'routes[0].match.hook', /no source named nope/],
+    ['a timestampHeader the basestring does not sign', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, timestampHeader: x-ts }\n', 'sources[0].timestampHeader', /is not signed: put \{timestamp\} in the basestring/],
+    ['an idHeader the basestring does not sign', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, basestring: "{timestamp}.{body}", timestampHeader: x-ts, idHeader: x-id }\n', 'sources[0].idHeader', /is not signed: put \{id\} in the basestring/],
+    ['a dedupe lifetime shorter than twice the tolerance', 'sources:\n  - { name: a, preset: stripe, secrets: [{ ref: env:GH }], toleranceSeconds: 600, dedupeSeconds: 1199 }\n', 'sources[0].dedupeSeconds', /at least twice toleranceSeconds \(1200\)/],
     ['access rules on a hook route', `sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }] }\n${route('a', '    access: { rules: [{ name: x, users: [U1] }] }\n')}`, 'routes[0].access', /say public: true/],
   ])('refuses %s', (_name, yaml, key, message) => {
     expect(problemsOf(() => load(yaml))).toContainEqual({ key, message: expect.stringMatching(message) })
+  })
+
+  it('remembers each source past its sender\'s retry horizon by default, and never less than twice its tolerance', () => {
+    const config = load(`sources:
+  - { name: slack, preset: slack, secrets: [{ ref: env:GH }] }
+  - { name: github, preset: github, secrets: [{ ref: env:GH }] }
+  - { name: stripe, preset: stripe, secrets: [{ ref: env:GH }] }
+  - { name: svix, preset: standard-webhooks, secrets: [{ ref: env:SW }] }
+  - { name: acme, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig } }
+  - { name: slow, preset: slack, secrets: [{ ref: env:GH }], toleranceSeconds: 3600 }
+  - { name: set, preset: github, secrets: [{ ref: env:GH }], dedupeSeconds: 600 }
+${route('github')}`)
+    const day = 86_400
+    expect(config.sources.map((s) => [s.name, s.dedupeSeconds])).toEqual([
+      ['slack', 3600],
+      ['github', 8 * day],
+      ['stripe', 4 * day],
+      ['svix', 3 * day],
+      ['acme', 3 * day],
+      ['slow', 7200],
+      ['set', 600],
+    ])
+  })
+
+  it('takes access rules on a route of a Slack source (it carries a Slack identity), as on /slack/*', () => {
+    const config = load(`sources:\n  - { name: app2, preset: slack, secrets: [{ ref: env:GH }] }\n${route('app2', '    access: { rules: [{ name: ops, users: [U0001] }] }\n')}`)
+    expect(config.routes[0]?.access?.rules[0]?.name).toBe('ops')
   })
 
   it.each([
