@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * The tests `npm run mutation` runs against each mutant: the unit tests of the mutated
+ * folders (verify, policy, the audit chain, admission) and the HTTP tests that drive them
+ * through the real app. Process, CLI, TLS and store contract suites are left out: they
+ * reach these files no closer than the HTTP tests do, and would make a run take hours on
+ * two cores.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/unit/verify/**/*.test.ts',
+      'test/unit/policy/**/*.test.ts',
+      'test/unit/audit/**/*.test.ts',
+      'test/unit/dispatch/admit*.test.ts',
+      'test/contract/directory.test.ts',
+      'test/http/slack-routes.test.ts',
+      'test/http/hooks.test.ts',
+      'test/http/hook-*.test.ts',
+      'test/http/workflow-endpoints.test.ts',
+      'test/http/access-policy.test.ts',
+      'test/http/library-adapters.test.ts',
+    ],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+})
