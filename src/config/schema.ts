@@ -145,10 +145,6 @@ const routeSchema = z
     message: 'a public route takes no access rules: remove one of them',
     path: ['public'],
   })
-  .refine((r) => r.match.hook === undefined || r.access === undefined, {
-    message: "a hook route is authorised by its source's secret and carries no Slack identity: say public: true",
-    path: ['access'],
-  })
   .refine((r) => r.match.workflow !== undefined || !usesTokenClaims(r.access), {
     message: 'subjects and scopes are token claims: only a workflow route has them',
     path: ['access'],
@@ -247,6 +243,7 @@ export const configSchema = z.strictObject({
     const matches = new Set<string>()
     const groups = c.directory?.userGroups
     const sourceNames = new Set<string>()
+    const slackSources = new Set(c.sources.filter((s) => s.preset === 'slack').map((s) => s.name))
     c.sources.forEach((source, i) => {
       if (sourceNames.has(source.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `duplicate source name ${source.name}` })
       sourceNames.add(source.name)
@@ -254,6 +251,10 @@ export const configSchema = z.strictObject({
     c.routes.forEach((r, i) => {
       if (r.match.hook !== undefined && !sourceNames.has(r.match.hook)) {
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'match', 'hook'], message: `no source named ${r.match.hook} in sources` })
+      }
+      // A Slack source carries a Slack identity, so its routes take access rules like /slack/*.
+      if (r.match.hook !== undefined && r.access !== undefined && !slackSources.has(r.match.hook)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'access'], message: "a hook route is authorised by its source's secret and carries no Slack identity: say public: true" })
       }
       const ruleNames = new Set<string>()
       r.access?.rules.forEach((rule, k) => {

@@ -146,6 +146,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     admit: options.admit,
     recordEarly,
     clock,
+    respond: options.respond,
+    ...(clientCheck !== undefined && { slackClientCheck: clientCheck }),
   })
   await app.register(workflowRoutes, {
     bodyLimit: config.server.bodyLimitBytes,
