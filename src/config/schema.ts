@@ -172,12 +172,22 @@ export const configSchema = z.strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65_535).default(3000),
       bodyLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_BODY_LIMIT),
-      /** Whole-request deadline; bounds slow-body (slowloris) clients. */
+      /** Whole-request deadline (headers and body); bounds slow-body (slowloris) clients. 408 after it. */
       requestTimeoutMs: z.number().int().min(1000).max(120_000).default(10_000),
+      /** Deadline for the request line and headers, from the connection (or the request's first byte). */
+      headersTimeoutMs: z.number().int().min(1000).max(120_000).default(5_000),
+      /** How long an idle keep-alive connection stays open; above a load balancer's idle timeout if one is in front. */
+      keepAliveTimeoutMs: z.number().int().min(1000).max(600_000).default(5_000),
+      /** Open connections served; beyond it only health checks are answered (see http/connection-limit.ts). */
+      maxConnections: z.number().int().min(1).max(100_000).default(512),
       /** TLS served by the gateway itself, and Slack's client certificate (see tls-schema.ts). */
       ...serverTlsShape,
     })
     .superRefine(refineServerTls)
+    .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+      path: ['headersTimeoutMs'],
+      message: 'the headers are part of the request: headersTimeoutMs must not exceed requestTimeoutMs',
+    })
     .prefault({}),
   dataDir: z.string().min(1).default('./data'),
   slack: z

@@ -10,8 +10,9 @@ import type { ResponseMessage } from '../dispatch/sdk.js'
 import { epochSeconds } from '../verify/verifier-options.js'
 import { mapError } from './errors.js'
 import { clientCertificateHook } from './client-certificate-hook.js'
+import { ALWAYS_ANSWERED, limitConnections } from './connection-limit.js'
 import { healthRoutes } from './health-routes.js'
-import { httpsOptions } from './https-options.js'
+import { httpsOptions, serverTimeouts } from './https-options.js'
 import { metricsRoute } from './metrics-route.js'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { DECODE_CODES } from '../slack/errors.js'
@@ -58,18 +59,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   if (config.slack.signingSecrets.length === 0) throw new Error('no signing secret: the gateway never serves without one')
   const clock = options.clock ?? epochSeconds
+  const timeouts = serverTimeouts(config.server)
   const app = Fastify({
     loggerInstance: options.logger,
     // One line per request is ours (onResponse below), with the verdict in it.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
     // Request ids are ours: a client-supplied id would let a caller forge log correlation.
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     clientErrorHandler,
-    ...(config.server.tls !== undefined && { https: httpsOptions(config.server.tls) }),
+    http: timeouts,
+    ...(config.server.tls !== undefined && { https: { ...httpsOptions(config.server.tls), ...timeouts } }),
+  })
+  const connections = limitConnections(app.server, config.server.maxConnections, options.logger)
+  // First of all hooks, so that a connection over the cap costs no routing work past this.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!connections.overCap(request.raw.socket)) return
+    // Answered, then closed: the connection's slot goes back to the ones under the cap.
+    reply.header('connection', 'close')
+    if (ALWAYS_ANSWERED.has(request.routeOptions.url ?? '')) return
+    request.outcome = { verdict: 'rejected', reason: 'too_many_connections' }
+    return reply.code(503).header('retry-after', '1').send({ error: 'too_many_connections' })
   })
 
   app.decorateRequest('outcome', null)
@@ -209,7 +223,9 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Socket): voi
   const [status, code, text] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'headers_too_large', 'Request Header Fields Too Large']
-      : [400, 'bad_request', 'Bad Request']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'Request Timeout']
+        : [400, 'bad_request', 'Bad Request']
   const body = JSON.stringify({ error: code })
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -11,6 +11,8 @@ export const HTTP_CODES = [
   'bad_request',
   'internal_error',
   'forbidden',
+  'request_timeout',
+  'too_many_connections',
 ] as const
 
 export type HttpCode = (typeof HTTP_CODES)[number]

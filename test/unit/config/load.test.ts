@@ -30,7 +30,15 @@ function verifies(secrets: Parameters<typeof verifySlackSignature>[1]['secrets']
 describe('loadConfig', () => {
   it('serves on defaults with only SLACK_SIGNING_SECRET set', () => {
     const config = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET }, cwd: dir, now: NOW })
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 3000, bodyLimitBytes: 1024 * 1024, requestTimeoutMs: 10_000 })
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      bodyLimitBytes: 1024 * 1024,
+      requestTimeoutMs: 10_000,
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 512,
+    })
     expect(config.dataDir).toBe(join(dir, 'data'))
     expect(config.slack.timestampToleranceSeconds).toBe(300)
     expect(config.slack.signingSecrets).toHaveLength(1)
