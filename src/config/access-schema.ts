@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { secretRefSchema } from './secret-ref-schema.js'
+import { secretRefObject } from './secret-ref-schema.js'
+import { httpsOrLoopbackUrl } from './url-schema.js'
 
 // Slack ids, by their documented prefixes: a channel *name* or a user's handle in a rule
 // would silently never match, so the shape is checked here.
@@ -80,9 +81,9 @@ export const directorySchema = z
     slack: z
       .strictObject({
         /** A bot token with `usergroups:read`, by reference. */
-        botToken: z.strictObject({ ref: secretRefSchema }),
+        botToken: secretRefObject({}),
         /** Slack's Web API; another base URL only for tests or a proxy. */
-        apiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://slack.com/api'),
+        apiUrl: httpsOrLoopbackUrl('the Slack API URL (the bot token is sent there)').default('https://slack.com/api'),
         /** For an org-level token: the workspace whose groups are read. */
         teamId: teamIdSchema.optional(),
         /** A membership older than this is refreshed in the background (and still used). */

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import { resolveSecretRef } from './secret-ref.js'
 import { resolveServerTls, type ServerTls } from './server-tls.js'
+import { privateKeyProblem } from './token-keys.js'
 import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
 import { resolveHookSources, type HookSource } from './hook-sources.js'
 
@@ -70,6 +71,9 @@ export type StoreLocation =
 
 /** The embedded database file inside the data directory. */
 export const EMBEDDED_DATABASE = 'slackgate.db'
+/** Slack's signing secrets are 32 hexadecimal characters; a shorter one is a mistake (or a guessable test value). */
+export const SLACK_SIGNING_SECRET_LENGTH = 32
+
 
 export interface LoadConfigOptions {
   /** YAML file to read; otherwise `SLACKGATE_CONFIG`; otherwise none (built-in defaults). */
@@ -222,6 +226,7 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
     const resolved = resolveSecretRef(entry.ref, env, baseDir)
     if (!resolved.ok) {
       problems.push({ key: `slack.signingSecrets[${i}].ref`, message: resolved.message })
+  const tooShort: ConfigProblem[] = []
       return
     }
     const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
@@ -229,10 +234,20 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
   })
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
   if (!secrets.some((s) => s.notAfter === undefined || s.notAfter >= now)) {
+    if (resolved.value.length < SLACK_SIGNING_SECRET_LENGTH && !config.slack.allowShortSigningSecret) {
+      tooShort.push({
+        key: `slack.signingSecrets[${i}].ref`,
+        message:
+          `is shorter than a Slack signing secret (${SLACK_SIGNING_SECRET_LENGTH} characters): copy the Signing Secret from ` +
+          "your app's Basic Information page (slack.allowShortSigningSecret: true is for tests only)",
+      })
+      return
+    }
     throw new ConfigError('invalid_config', [
       { key: 'slack.signingSecrets', message: 'every signing secret is past its notAfter date' },
     ])
   }
+  if (tooShort.length > 0) throw new ConfigError('invalid_config', tooShort)
   return secrets
 }
 
@@ -253,7 +268,8 @@ function resolveSuppliedKeys(
       return { ...(entry.kid !== undefined && { kid: entry.kid }), read: unread }
     }
     const resolved = resolveSecretRef(entry.ref, env, baseDir)
-    if (!resolved.ok) problems.push({ key: `tokens.keys[${i}].ref`, message: resolved.message })
+    const problem = resolved.ok ? privateKeyProblem(resolved.value, config.tokens.algorithm) : resolved.message
+    if (problem !== undefined) problems.push({ key: `tokens.keys[${i}].ref`, message: problem })
     const text = resolved.ok ? resolved.value : ''
     return { ...(entry.kid !== undefined && { kid: entry.kid }), read: () => text }
   })

@@ -56,7 +56,14 @@ export async function openSigningKeys(source: SigningKeysSource, options: OpenSi
     keys = await Promise.all((await ensureKeyFile(source.path, source.algorithm, new Date(now()))).map(fromStored))
     version = versionOf(source.path) ?? ''
   } else {
-    keys = await Promise.all(source.keys.map((k) => fromSupplied(k.text, source.algorithm, k.kid)))
+    keys = await Promise.all(
+      source.keys.map((k, i) =>
+        // Parser messages quote their input (JSON.parse does): say which key, never what it holds.
+        fromSupplied(k.text, source.algorithm, k.kid).catch(() => {
+          throw new Error(`tokens.keys[${i}] is not a private ${source.algorithm} key (PEM PKCS#8 or a JWK with "d")`)
+        }),
+      ),
+    )
   }
 
   async function refresh(): Promise<void> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { exportJWK, SignJWT, type JWK } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { waitFor } from '../contract/job-queue.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
 import { openSocket, readResponse } from '../helpers/raw-http.js'
@@ -71,7 +71,7 @@ routes:
     forward: { url: ${sink.url}, audience: payments }
     jwt:
       algorithms: [ES256]
-      jwks: { url: ${idpUrl}, cooldownSeconds: 0 }
+      jwks: { url: ${idpUrl} }
       issuer: ${ISS}
       audience: slackgate
       scopes: [payments:approve]
@@ -190,7 +190,15 @@ describe('POST /workflows/:name', () => {
     const rotated = await token({ key: esNext.privateKey, kid: 'es-2' })
     expect((await call('approve-payment', rotated)).json()).toEqual({ error: 'unknown_kid' })
     idpKeys = [...idpKeys, await jwk(esNext.publicKey, 'es-2')]
-    expect((await call('approve-payment', await token({ key: esNext.privateKey, kid: 'es-2' }))).statusCode).toBe(200)
+    // Within the refetch cooldown (10 s at least, 30 s by default) the key set is not asked again.
+    expect((await call('approve-payment', await token({ key: esNext.privateKey, kid: 'es-2' }))).json()).toEqual({ error: 'unknown_kid' })
+    // jose times the cooldown by Date.now(): move that clock (only) past it.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 })
+    try {
+      expect((await call('approve-payment', await token({ key: esNext.privateKey, kid: 'es-2' }))).statusCode).toBe(200)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it.each([

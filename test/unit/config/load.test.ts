@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/load.js'
 import { createSigningSecret } from '../../../src/verify/signing-secret.js'
 import { signSlackRequest, verifySlackSignature } from '../../../src/verify/slack-signature.js'
 import { NOW, OTHER_SECRET, SECRET } from '../../helpers/signing.js'
-import { problemsOf } from '../../helpers/config-error.js'
+import { configErrorOf, problemsOf } from '../../helpers/config-error.js'
 
 let dir: string
 beforeEach(() => {
@@ -115,7 +115,18 @@ slack:
       }
     })
     expect(problems[0]?.key).toBe('slack.signingSecrets[0].ref')
+    expect(problems[0]?.message).toContain('not a literal secret: write { ref: env:NAME } and set NAME in the environment')
     expect(message).not.toContain(SECRET)
+  })
+
+  it.each([
+    ['slack.signingSecrets[0]', `slack:\n  signingSecrets: [${SECRET}]\n`],
+    ['directory.slack.botToken', `directory:\n  slack:\n    botToken: xoxb-${SECRET}\n`],
+    ['tokens.keys[0]', `tokens:\n  keys: ["${SECRET}"]\n`],
+  ])('a secret pasted where its reference belongs (%s) is refused with the fix', (key, yaml) => {
+    const err = configErrorOf(() => loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW }))
+    expect(err.problems).toEqual([{ key, message: expect.stringContaining('write { ref: env:NAME }') }])
+    expect(err.message).not.toContain(SECRET)
   })
 
   it('a missing secret is a startup error', () => {

@@ -47,3 +47,25 @@ describe('openSigningKeys', () => {
 })
 
 const KEY = 'signing-keys.json'
+
+describe('a malformed supplied key', () => {
+  // Looks like a key, is not one: every parser has a reason to quote it.
+  const malformed = [
+    '{"kty":"OKP","crv":"Ed25519","d":c2VjcmV0LXByaXZhdGUtbWF0ZXJpYWw}',
+    '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHNlY3JldC1wcml2YXRlLW1hdGVyaWFs\n-----END PRIVATE KEY-----',
+    'c2VjcmV0LXByaXZhdGUtbWF0ZXJpYWwtd2l0aG91dC1hbnktZnJhbWluZw',
+  ]
+  const echoes = (message: string, key: string) => {
+    for (let i = 0; i + 4 <= key.length; i++) if (message.includes(key.slice(i, i + 4))) return key.slice(i, i + 4)
+    return undefined
+  }
+
+  it.each(malformed)('is refused without echoing any 4 characters of it (%#)', async (text) => {
+    const err = await openSigningKeys({ kind: 'supplied', algorithm: 'EdDSA', keys: [{ text }] }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    expect(err?.message).toMatch(/^tokens\.keys\[0\] is not a private EdDSA key/)
+    expect(echoes(err?.message ?? '', text)).toBeUndefined()
+  })
+})
