@@ -13,6 +13,8 @@ export interface Sink {
   readonly received: Received[]
   /** Status to answer with, per request (default 200). */
   status: (n: number) => number
+  /** Connections open now: once the only sender is dead and this is 0, all it sent has been read. */
+  connections(): number
   close(): Promise<void>
 }
 
@@ -34,6 +36,12 @@ export async function startSink(): Promise<Sink> {
       res.end()
     })
   })
+  let open = 0
+  server.on('connection', (socket) => {
+    open++
+    socket.once('close', () => open--)
+  })
+  sink.connections = () => open
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack`
   sink.close = () => new Promise((resolve) => server.close(() => resolve()))

@@ -6,6 +6,7 @@ import { waitFor } from '../contract/job-queue.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
 import { commandFields, eventEnvelope, form, NOW, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
+import { deliveryAttemptsOf, injectMetrics, waitForQueueIdle, type DeliveryAttempts } from '../helpers/queue-idle.js'
 
 const FORM = 'application/x-www-form-urlencoded'
 const SRC = new URL('../../src/index.js', import.meta.url).pathname
@@ -93,6 +94,16 @@ function post(url: string, body: string, headers: Record<string, string>) {
   return t.app.inject({ method: 'POST', url, payload: body, headers })
 }
 
+/**
+ * Waits until the gateway's queue has nothing left to deliver (retries waiting out their
+ * back-off included), then answers its delivery attempts by outcome, from /metrics: what
+ * was delivered is then all that will ever be.
+ */
+async function settled(): Promise<DeliveryAttempts> {
+  await waitForQueueIdle(() => t.gateway.stores.queue.counts())
+  return deliveryAttemptsOf(await injectMetrics(t.app))
+}
+
 const event = JSON.stringify(eventEnvelope({ event_id: 'EvONCE1' }))
 const command = form({ ...commandFields, trigger_id: '111.222.once' })
 const action = (id: string, trigger: string) =>
@@ -108,8 +119,7 @@ describe('exactly once', () => {
       ['accepted', undefined],
       ['duplicate', 'duplicate'],
     ])
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    expect(await settled()).toEqual({ delivered: 1 })
     expect(sink.received).toHaveLength(1)
   })
 
@@ -118,8 +128,7 @@ describe('exactly once', () => {
     const retry = await post('/slack/events', event, { ...slackHeaders(event, { timestamp: NOW + 60 }), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' })
     expect(retry.statusCode).toBe(200)
     expect(t.requestLogs()[1]).toMatchObject({ verdict: 'duplicate', reason: 'duplicate', slackRetryNum: 1, slackRoute: 'mentions' })
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    expect(await settled()).toEqual({ delivered: 1 })
     expect(sink.received).toHaveLength(1)
   })
 
@@ -128,21 +137,20 @@ describe('exactly once', () => {
     const again = await post('/slack/commands', command, slackHeaders(command, { contentType: FORM, timestamp: NOW + 5 }))
     expect(again.statusCode).toBe(200)
     expect(t.requestLogs()[1]).toMatchObject({ verdict: 'duplicate' })
-    await waitFor(() => handlerRuns().length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    expect(await settled()).toEqual({ delivered: 1 })
     expect(handlerRuns()).toHaveLength(1)
   })
 
   it('a request replayed after a restart of the embedded gateway is still a duplicate', async () => {
     const headers = slackHeaders(event)
     expect((await post('/slack/events', event, headers)).statusCode).toBe(200)
-    await waitFor(() => sink.received.length === 1)
+    expect(await settled()).toEqual({ delivered: 1 })
     await t.close()
     t = await start()
     const replay = await post('/slack/events', event, headers)
     expect(replay.statusCode).toBe(200)
     expect(t.requestLogs()).toEqual([expect.objectContaining({ verdict: 'duplicate' })])
-    await new Promise((r) => setTimeout(r, 200))
+    expect(await settled()).toEqual({})
     expect(sink.received).toHaveLength(1)
   })
 
@@ -158,7 +166,7 @@ describe('exactly once', () => {
     await post('/slack/events', challenge, slackHeaders(challenge))
     const ssl = form({ ssl_check: '1', token: 'x', command: '/deploy' })
     await post('/slack/commands', ssl, slackHeaders(ssl, { contentType: FORM }))
-    await new Promise((r) => setTimeout(r, 300))
+    expect(await settled()).toEqual({})
     expect(sink.received).toHaveLength(0)
     expect(handlerRuns()).toHaveLength(0)
   })
@@ -177,17 +185,17 @@ describe('delivery', () => {
   it('a handler that throws is retried with the same job id until it succeeds', async () => {
     const body = action('approve', 'tr.approve.1')
     await post('/slack/interactions', body, slackHeaders(body, { contentType: FORM }))
-    await waitFor(() => handlerRuns().length === 2)
-    const [a, b] = handlerRuns()
+    expect(await settled()).toEqual({ retrying: 1, delivered: 1 })
+    const [a, b, ...more] = handlerRuns()
     expect([a?.attempt, b?.attempt]).toEqual([1, 2])
     expect(a?.job).toBe(b?.job)
-    await waitFor(async () => (await t.gateway.stores.queue.list()).length === 0)
+    expect(more).toEqual([])
   })
 
   it('a PermanentError sends the job straight to the dead letters', async () => {
     const body = action('reject', 'tr.reject.1')
     await post('/slack/interactions', body, slackHeaders(body, { contentType: FORM }))
-    await waitFor(async () => (await t.gateway.stores.queue.list({ state: 'dead' })).length === 1)
+    expect(await settled()).toEqual({ dead: 1 })
     const [dead] = await t.gateway.stores.queue.list({ state: 'dead' })
     expect(dead).toMatchObject({ route: 'reject', attempts: 1, lastError: 'PermanentError: never works' })
   })
@@ -195,7 +203,8 @@ describe('delivery', () => {
   it('forwards the normalised request as JSON with its job id, and retries a 503', async () => {
     sink.status = (n) => (n === 1 ? 503 : 200)
     await post('/slack/events', event, slackHeaders(event))
-    await waitFor(() => sink.received.length === 2)
+    expect(await settled()).toEqual({ retrying: 1, delivered: 1 })
+    expect(sink.received).toHaveLength(2)
     const [first, second] = sink.received
     expect(first?.headers['x-slackgate-job-id']).toBe(second?.headers['x-slackgate-job-id'])
     expect([first?.headers['x-slackgate-attempt'], second?.headers['x-slackgate-attempt']]).toEqual(['1', '2'])
@@ -213,7 +222,7 @@ describe('delivery', () => {
   it('a 4xx from the service is permanent: one attempt, then a dead letter', async () => {
     sink.status = () => 400
     await post('/slack/events', event, slackHeaders(event))
-    await waitFor(async () => (await t.gateway.stores.queue.list({ state: 'dead' })).length === 1)
+    expect(await settled()).toEqual({ dead: 1 })
     expect(sink.received).toHaveLength(1)
     const [dead] = await t.gateway.stores.queue.list({ state: 'dead' })
     expect(dead?.lastError).toMatch(/^HTTP 400 from 127\.0\.0\.1:\d+$/)

@@ -6,6 +6,7 @@ import { waitFor } from '../contract/job-queue.contract.js'
 import { startGateway, type RunningGateway } from '../helpers/cli.js'
 import { eventEnvelope, SECRET, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
+import { deliveryAttemptsOf, queueCountsOf, scrapeMetrics, waitForQueueIdle } from '../helpers/queue-idle.js'
 
 const running: RunningGateway[] = []
 let sink: Sink | undefined
@@ -51,25 +52,30 @@ describe('crash (embedded default, a real child process)', () => {
     await waitFor(() => s.received.length >= 5)
 
     await first.stop('SIGKILL')
-    // Let anything the dead process had already put on the wire arrive (and be refused).
-    await new Promise((r) => setTimeout(r, 300))
+    // Whatever the dead process had already put on the wire is read (and refused) before its
+    // connections close; the sink has no other sender yet.
+    await waitFor(() => s.connections() === 0)
     const failedAttempts = s.received.length
     serving = true
 
     const second = await startGateway('start', { cwd: dir, args: ['--config', config], env })
     running.push(second)
-    await waitFor(() => s.received.length - failedAttempts >= ids.length, 15_000)
-    await new Promise((r) => setTimeout(r, 1000))
+    // Nothing left to deliver, not even a retry waiting out its back-off: every delivery
+    // there will be has been made.
+    const idle = () => waitForQueueIdle(async () => queueCountsOf(await scrapeMetrics(second.url)), 20_000)
+    expect(await idle()).toEqual({ queued: 0, active: 0, dead: 0 })
 
     const delivered = s.received.slice(failedAttempts).map((r) => (r.body.request as { eventId: string }).eventId)
     expect(delivered.sort()).toEqual([...ids].sort())
+    expect(deliveryAttemptsOf(await scrapeMetrics(second.url))).toEqual({ delivered: ids.length })
 
     // A request captured before the crash, replayed after the restart, is still a duplicate.
     const replay = requests[7] as { body: string; headers: Record<string, string> }
     const res = await fetch(`${second.url}/slack/events`, { method: 'POST', headers: replay.headers, body: replay.body })
     expect(res.status).toBe(200)
     await waitFor(() => second.output().includes('"verdict":"duplicate"'))
-    await new Promise((r) => setTimeout(r, 300))
+    await idle()
     expect(s.received.length - failedAttempts).toBe(ids.length)
+    expect(deliveryAttemptsOf(await scrapeMetrics(second.url))).toEqual({ delivered: ids.length })
   })
 })

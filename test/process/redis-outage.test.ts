@@ -8,6 +8,7 @@ import { redisServerAvailable } from '../helpers/redis.js'
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js'
 import { eventEnvelope, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
+import { deliveryAttemptsOf, injectMetrics, waitForQueueIdle } from '../helpers/queue-idle.js'
 
 let redis: OwnRedis
 let sink: Sink
@@ -39,6 +40,12 @@ afterAll(async () => {
   await redis?.stop()
 })
 
+/** Waits until BullMQ has nothing left to deliver (delayed retries included), then counts deliveries. */
+async function settled() {
+  await waitForQueueIdle(() => t.gateway.stores.queue.counts())
+  return deliveryAttemptsOf(await injectMetrics(t.app))
+}
+
 function send(eventId: string) {
   const body = JSON.stringify(eventEnvelope({ event_id: eventId }))
   return t.app.inject({ method: 'POST', url: '/slack/events', payload: body, headers: slackHeaders(body) })
@@ -47,7 +54,7 @@ function send(eventId: string) {
 describe.skipIf(!redisServerAvailable)('Redis outage (a redis-server of this test\'s own)', () => {
   it('serves while Redis is up, answers 503 and dispatches nothing while it is down, and resumes when it returns', async () => {
     expect((await send('EvUP1')).statusCode).toBe(200)
-    await waitFor(() => sink.received.length === 1)
+    expect(await settled()).toEqual({ delivered: 1 })
 
     await redis.stop()
     const down = await send('EvDOWN1')
@@ -61,7 +68,7 @@ describe.skipIf(!redisServerAvailable)('Redis outage (a redis-server of this tes
     await waitFor(async () => (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 15_000)
     // Slack retries the refused event later: it runs now, once.
     expect((await send('EvDOWN1')).statusCode).toBe(200)
-    await waitFor(() => sink.received.length === 2, 15_000)
+    expect(await settled()).toEqual({ delivered: 2 })
     expect(sink.received.map((r) => (r.body.request as { eventId: string }).eventId)).toEqual(['EvUP1', 'EvDOWN1'])
   })
 })
