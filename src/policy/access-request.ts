@@ -11,7 +11,13 @@ export interface AccessRequest {
   readonly userId?: string
   /** The acting user's own workspace, where Slack sends it. */
   readonly userTeamId?: string
+  /** A DM or group DM; under `allowDirectMessages: false` a conversation of unsure kind counts as one. */
   readonly directMessage: boolean
+  /**
+   * The DM verdict rests only on a `G` id (a group DM, or a private channel created before
+   * 2021): a rule that lists the id in `channels` takes it as that channel.
+   */
+  readonly presumedDirectMessage?: boolean
   /** Slack flagged the channel as shared with another organisation. */
   readonly sharedChannel: boolean
   /** A workflow call's token subject (`sub`) and granted scopes. */
@@ -31,6 +37,7 @@ export function accessRequestOf(request: InboundRequest): AccessRequest {
     userId: c.userId,
     userTeamId: c.userTeamId,
     directMessage: c.directMessage === true,
+    presumedDirectMessage: c.presumedDirectMessage === true,
     sharedChannel: c.sharedChannel === true,
     subject: identity?.subject,
     scopes: identity?.scopes,

@@ -85,7 +85,11 @@ function checkShared(request: AccessRequest, rule: AccessRule): PolicyCode | und
 }
 
 function checkChannel(request: AccessRequest, rule: AccessRule): PolicyCode | undefined {
-  if (request.directMessage) return rule.allowDirectMessages ? undefined : 'direct_message_not_allowed'
+  if (request.directMessage) {
+    if (rule.allowDirectMessages) return undefined
+    // Only a rule that names the conversation itself takes an unlabelled G id as a channel.
+    return request.presumedDirectMessage === true && has(rule.channels, request.channelId) ? undefined : 'direct_message_not_allowed'
+  }
   if (rule.channels === undefined) return undefined
   return has(rule.channels, request.channelId) ? undefined : 'channel_not_allowed'
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { conversationKind, type ConversationFacts } from './direct-message.js'
 import type { DecodeCode } from './errors.js'
 import { parseFormBody, parseJsonBody, parseJsonText, type FormFields } from './parse-body.js'
 import {
@@ -56,13 +57,15 @@ function decodeEvent(value: unknown): DecodeResult {
       const r = eventCallbackSchema.safeParse(value)
       if (!r.success) return invalidFrom(r.error)
       const e = r.data
+      const channel = typeof e.event.channel === 'object' ? e.event.channel : undefined
+      const channelId = idOf(e.event.channel) ?? e.event.item?.channel
       const context = compact({
         teamId: e.team_id ?? e.context_team_id ?? undefined,
         enterpriseId: e.enterprise_id ?? e.context_enterprise_id ?? undefined,
-        channelId: idOf(e.event.channel) ?? e.event.item?.channel,
+        channelId,
         userId: idOf(e.event.user),
         userTeamId: e.event.user_team,
-        directMessage: isDirectMessage(idOf(e.event.channel) ?? e.event.item?.channel, undefined, e.event.channel_type),
+        ...directMessage({ id: channelId, name: channel?.name, type: e.event.channel_type, isIm: channel?.is_im, isMpim: channel?.is_mpim }),
         sharedChannel: e.is_ext_shared_channel === true ? true : undefined,
       })
       return ok({
@@ -115,7 +118,7 @@ function decodeCommand(fields: FormFields): DecodeResult {
       enterpriseId: c.enterprise_id,
       channelId: c.channel_id,
       userId: c.user_id,
-      directMessage: isDirectMessage(c.channel_id, c.channel_name),
+      ...directMessage({ id: c.channel_id, name: c.channel_name }),
       isEnterpriseInstall: c.is_enterprise_install === undefined ? undefined : c.is_enterprise_install === 'true',
     }),
     payload: fields,
@@ -210,18 +213,21 @@ function interactionContext(p: InteractionFields): SlackContext {
     channelId: p.channel?.id,
     userId: p.user.id,
     userTeamId: p.user.team_id,
-    directMessage: isDirectMessage(p.channel?.id, p.channel?.name),
+    ...directMessage({ id: p.channel?.id, name: p.channel?.name }),
     isEnterpriseInstall: p.is_enterprise_install,
   })
 }
 
-// Slack marks a DM three ways, depending on the payload: an im/mpim channel type, the
-// channel name `directmessage` (or `mpdm-…` for a group DM), or a `D` channel id.
-function isDirectMessage(channelId: string | undefined, channelName?: string, channelType?: string): boolean | undefined {
-  if (channelType === 'im' || channelType === 'mpim') return true
-  if (channelName === 'directmessage' || channelName?.startsWith('mpdm-') === true) return true
-  if (channelId?.startsWith('D') === true) return true
-  return undefined
+// The context's DM facts (see direct-message.ts); a channel leaves both unset.
+function directMessage(facts: ConversationFacts): { directMessage?: true; presumedDirectMessage?: true } {
+  switch (conversationKind(facts)) {
+    case 'direct':
+      return { directMessage: true }
+    case 'presumed-direct':
+      return { directMessage: true, presumedDirectMessage: true }
+    default:
+      return {}
+  }
 }
 
 function idOf(v: string | { id: string } | undefined): string | undefined {

@@ -8,6 +8,8 @@ import { z } from 'zod'
 const id = z.string().min(1).max(255)
 const idRef = z.object({ id }).nullish()
 const userOrId = z.union([id, z.object({ id })]).optional()
+// An event's channel: its id, or a conversation object (channel_created, channel_rename, …).
+const channelOrId = z.union([id, z.object({ id, name: z.string().max(255).optional(), is_im: z.boolean().optional(), is_mpim: z.boolean().optional() })]).optional()
 
 export const envelopeSchema = z.object({ type: z.string().min(1).max(255) })
 
@@ -30,7 +32,7 @@ export const eventCallbackSchema = z.object({
     type: z.string().min(1).max(255),
     user: userOrId,
     user_team: id.optional(),
-    channel: userOrId,
+    channel: channelOrId,
     channel_type: z.string().max(64).optional(),
     item: z.object({ channel: id.optional() }).optional(),
     function_execution_id: id.optional(),

@@ -10,8 +10,10 @@ export interface SlackContext {
   readonly isEnterpriseInstall?: boolean
   /** The acting user's own workspace, when Slack says and it can differ (shared channels). */
   readonly userTeamId?: string
-  /** A direct message or group DM, by channel type, name or id. */
+  /** A direct message or group DM, by channel type, name or id (see direct-message.ts). */
   readonly directMessage?: boolean
+  /** Set with `directMessage` when it rests only on a `G` id: a group DM or an old private channel. */
+  readonly presumedDirectMessage?: boolean
   /** Slack flagged the channel as shared with another organisation (Slack Connect). */
   readonly sharedChannel?: boolean
 }

@@ -228,7 +228,8 @@ describe('decodeSlackRequest: what the access policy reads', () => {
     ['channel_name directmessage', { channel_id: 'D1', channel_name: 'directmessage' }, true],
     ['a group DM by name', { channel_id: 'G1', channel_name: 'mpdm-alice--bob-1' }, true],
     ['a D channel id alone', { channel_id: 'D1' }, true],
-    ['a private channel', { channel_id: 'G1', channel_name: 'privategroup' }, undefined],
+    ['a G id Slack does not name (privategroup): presumed a group DM', { channel_id: 'G1', channel_name: 'privategroup' }, true],
+    ['a private channel by its name', { channel_id: 'G1', channel_name: 'payroll' }, undefined],
     ['a public channel', { channel_id: 'C1', channel_name: 'deploys' }, undefined],
   ])('commands: %s', (_name, fields, dm) => {
     expect(contextOf(decodeSlackRequest('commands', Buffer.from(form({ ...commandFields, ...fields }))))?.directMessage).toBe(dm)
