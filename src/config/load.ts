@@ -69,11 +69,11 @@ export type StoreLocation =
   | { readonly kind: 'redis'; readonly url: string }
   | { readonly kind: 'postgres'; readonly url: string }
 
-/** The embedded database file inside the data directory. */
-export const EMBEDDED_DATABASE = 'slackgate.db'
 /** Slack's signing secrets are 32 hexadecimal characters; a shorter one is a mistake (or a guessable test value). */
 export const SLACK_SIGNING_SECRET_LENGTH = 32
 
+/** The embedded database file inside the data directory. */
+export const EMBEDDED_DATABASE = 'slackgate.db'
 
 export interface LoadConfigOptions {
   /** YAML file to read; otherwise `SLACKGATE_CONFIG`; otherwise none (built-in defaults). */
@@ -221,19 +221,14 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
     ])
   }
   const problems: ConfigProblem[] = []
+  const tooShort: ConfigProblem[] = []
   const secrets: SigningSecret[] = []
   entries.forEach((entry, i) => {
     const resolved = resolveSecretRef(entry.ref, env, baseDir)
     if (!resolved.ok) {
       problems.push({ key: `slack.signingSecrets[${i}].ref`, message: resolved.message })
-  const tooShort: ConfigProblem[] = []
       return
     }
-    const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
-    secrets.push(createSigningSecret(resolved.value, notAfter === undefined ? {} : { notAfter }))
-  })
-  if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
-  if (!secrets.some((s) => s.notAfter === undefined || s.notAfter >= now)) {
     if (resolved.value.length < SLACK_SIGNING_SECRET_LENGTH && !config.slack.allowShortSigningSecret) {
       tooShort.push({
         key: `slack.signingSecrets[${i}].ref`,
@@ -243,11 +238,16 @@ function resolveSigningSecrets(config: ConfigFile, env: NodeJS.ProcessEnv, baseD
       })
       return
     }
+    const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
+    secrets.push(createSigningSecret(resolved.value, notAfter === undefined ? {} : { notAfter }))
+  })
+  if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
+  if (tooShort.length > 0) throw new ConfigError('invalid_config', tooShort)
+  if (!secrets.some((s) => s.notAfter === undefined || s.notAfter >= now)) {
     throw new ConfigError('invalid_config', [
       { key: 'slack.signingSecrets', message: 'every signing secret is past its notAfter date' },
     ])
   }
-  if (tooShort.length > 0) throw new ConfigError('invalid_config', tooShort)
   return secrets
 }
 
