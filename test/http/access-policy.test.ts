@@ -8,6 +8,7 @@ import { testApp, type TestApp } from '../helpers/app.js'
 import { startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 import { commandFields, eventEnvelope, form, NOW, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
+import { waitForQueueIdle } from '../helpers/queue-idle.js'
 
 const FORM = 'application/x-www-form-urlencoded'
 const WF_SECRET = 'workflow-hs256-secret-0123456789abcdef'
@@ -150,8 +151,7 @@ describe('access policy over HTTP', () => {
 
     // Sent after the refusal: had the refused one been queued, it would arrive first.
     await command(app, { text: 'allowed' })
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    await waitForQueueIdle(() => app.gateway.stores.queue.counts())
     expect(forwarded()).toEqual(['allowed'])
   })
 
@@ -204,8 +204,7 @@ describe('access policy over HTTP', () => {
     expect(lastLog(app)).toMatchObject({ verdict: 'denied', reason: 'shared_channel_not_allowed' })
     const ok = await event(app, {})
     expect(ok.statusCode).toBe(200)
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    await waitForQueueIdle(() => app.gateway.stores.queue.counts())
     expect(sink.received).toHaveLength(1)
   })
 
@@ -220,8 +219,7 @@ describe('access policy over HTTP', () => {
     const subject = await workflow(app, { sub: 'svc-other' })
     expect([subject.statusCode, subject.json()]).toEqual([403, { error: 'forbidden', reason: 'subject_not_allowed' }])
     expect(lastLog(app)).toMatchObject({ verdict: 'denied', reason: 'subject_not_allowed', rule: 'billing-service', subject: 'svc-other' })
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 200))
+    await waitForQueueIdle(() => app.gateway.stores.queue.counts())
     expect(sink.received).toHaveLength(1)
   })
 
@@ -245,7 +243,7 @@ describe('access policy over HTTP', () => {
       const res = await command(app)
       expect(res.json()).toEqual({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('try again') })
       expect(lastLog(app)).toMatchObject({ verdict: 'denied', reason: 'directory_unavailable', rule: 'deployers' })
-      await new Promise((r) => setTimeout(r, 200))
+      await waitForQueueIdle(() => app.gateway.stores.queue.counts())
       expect(sink.received).toEqual([])
     })
   })

@@ -12,6 +12,7 @@ import { testApp, type TestApp } from '../helpers/app.js'
 import { openSocket, readResponse } from '../helpers/raw-http.js'
 import { NOW } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
+import { waitForQueueIdle } from '../helpers/queue-idle.js'
 import { rotateKeyFile, KEY_FILE } from '../../src/keys/key-file.js'
 import { GatewayTokenError, verifyGatewayToken } from '../../src/verify/gateway-token.js'
 
@@ -170,8 +171,7 @@ describe('POST /workflows/:name', () => {
     const again = await call('approve-payment', bearer, { amount: 99 })
     expect(again.statusCode).toBe(200)
     expect(again.json()).toEqual({ ok: true, duplicate: true })
-    await waitFor(() => sink.received.length === 1)
-    await new Promise((r) => setTimeout(r, 100))
+    await waitForQueueIdle(() => t.gateway.stores.queue.counts())
     expect(sink.received).toHaveLength(1)
   })
 
@@ -221,7 +221,7 @@ describe('POST /workflows/:name', () => {
     expect(res.headers['www-authenticate']).toBe(status === 403 ? 'Bearer error="insufficient_scope"' : 'Bearer error="invalid_token"')
     const line = t.requestLogs().at(-1)
     expect(line).toMatchObject({ verdict: 'rejected', reason, kind: 'workflow' })
-    await new Promise((r) => setTimeout(r, 50))
+    await waitForQueueIdle(() => t.gateway.stores.queue.counts())
     expect(sink.received).toHaveLength(0)
   })
 
