@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DeliveryOutcome, Job, NewJob } from '../../src/dispatch/job.js'
 import type { JobConsumer, JobQueue } from '../../src/dispatch/job-queue.js'
+import { waitForQueueIdle } from '../helpers/queue-idle.js'
 
 export interface JobQueueFixture {
   readonly queue: JobQueue
@@ -82,8 +83,9 @@ export function describeJobQueue(name: string, factory: () => Promise<JobQueueFi
       })
       await waitFor(() => seen.length === 1)
       expect(seen[0]).toMatchObject({ id: job.id, route: 'deploy', attempt: 1, maxAttempts: 3, payload: job.payload })
-      await waitFor(async () => (await queue.list()).length === 0)
-      await new Promise((r) => setTimeout(r, 100))
+      // Idle: nothing waiting, in flight or waiting out a back-off; no second delivery can come.
+      expect(await waitForQueueIdle(() => queue.counts())).toEqual({ queued: 0, active: 0, dead: 0 })
+      expect(await queue.list()).toEqual([])
       expect(seen).toHaveLength(1)
     })
 
