@@ -50,6 +50,18 @@ describe.each(routes)('POST $url', ({ url, body, contentType, kind }) => {
     expect(t.requestLogs()[0]).toMatchObject({ status: 401, verdict: 'rejected', reason })
   })
 
+  it.each([
+    ['first', 0],
+    ['last', 31],
+  ])('rejects the signature with its %s digest byte flipped: 401 signature_mismatch', async (_which, index) => {
+    const headers = slackHeaders(body, { contentType })
+    const digest = Buffer.from(headers['x-slack-signature']!.slice(3), 'hex')
+    digest[index] = (digest[index] as number) ^ 0x01
+    const res = await post(url, body, { ...headers, 'x-slack-signature': `v0=${digest.toString('hex')}` })
+    expect([res.statusCode, res.json()]).toEqual([401, { error: 'signature_mismatch' }])
+    expect(t.requestLogs()[0]).toMatchObject({ status: 401, verdict: 'rejected', reason: 'signature_mismatch' })
+  })
+
   it('rejects a body changed by one byte', async () => {
     const headers = slackHeaders(body, { contentType })
     const tampered = Buffer.from(body)
@@ -119,17 +131,19 @@ describe.each(routes)('POST $url', ({ url, body, contentType, kind }) => {
 
   it('logs Slack\'s retry number, and only when it has Slack\'s shape', async () => {
     const headers = slackHeaders(body, { contentType })
-    await post(url, body, { ...headers, 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' })
-    await post(url, body, { ...headers, 'x-slack-retry-num': '1\n{"forged":"line"}' })
+    expect((await post(url, body, { ...headers, 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' })).statusCode).toBe(200)
+    expect((await post(url, body, { ...headers, 'x-slack-retry-num': '1\n{"forged":"line"}' })).statusCode).toBe(200)
     const [first, second] = t.requestLogs()
-    expect(first).toMatchObject({ slackRetryNum: 2 })
+    expect(first).toMatchObject({ status: 200, slackRetryNum: 2 })
+    expect(second).toMatchObject({ status: 200 })
     expect(second).not.toHaveProperty('slackRetryNum')
   })
 
   it('never logs the signature or the secret', async () => {
     const headers = slackHeaders(body, { contentType })
-    await post(url, body, headers)
-    await post(url, body, { ...headers, 'x-slack-signature': headers['x-slack-signature']!.replace(/.$/, '0') })
+    expect((await post(url, body, headers)).statusCode).toBe(200)
+    const forged = await post(url, body, { ...headers, 'x-slack-signature': headers['x-slack-signature']!.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })
+    expect([forged.statusCode, forged.json()]).toEqual([401, { error: 'signature_mismatch' }])
     const all = t.lines.join('\n')
     expect(all).not.toContain(headers['x-slack-signature']!.slice(3))
     expect(all).not.toContain(SECRET)

@@ -135,6 +135,23 @@ describe('verifySlackSignature: reason codes', () => {
     expect(verifySlackSignature({ ...input, body: body.subarray(0, -1) }, opts)).toMatchObject({ reason: 'signature_mismatch' })
   })
 
+  // Fixed, not random: every byte of the digest takes part in the comparison, the first and
+  // the last included, and with either secret of a rotation.
+  const flip = (signature: string, index: number, mask: number) => {
+    const digest = Buffer.from(signature.slice(3), 'hex')
+    digest[index] = (digest[index] as number) ^ mask
+    return `v0=${digest.toString('hex')}`
+  }
+  it.each(Array.from({ length: 32 }, (_, i) => i))('signature_mismatch: digest byte %i flipped (one bit, and all bits)', (index) => {
+    const good = signed()
+    for (const mask of [0x01, 0x80, 0xff]) {
+      expect(verifySlackSignature({ ...good, signature: flip(good.signature as string, index, mask) }, opts)).toEqual({ ok: false, reason: 'signature_mismatch' })
+    }
+    const rotation = { secrets: [createSigningSecret(OTHER_SECRET), secret], now: NOW }
+    expect(verifySlackSignature({ ...good, signature: flip(good.signature as string, index, 0x01) }, rotation)).toEqual({ ok: false, reason: 'signature_mismatch' })
+    expect(verifySlackSignature(good, rotation)).toEqual({ ok: true, secretIndex: 1, timestamp: NOW })
+  })
+
   it('signature_mismatch: the timestamp changed within the window', () => {
     const input = signed()
     expect(verifySlackSignature({ ...input, timestamp: String(NOW + 1) }, opts)).toMatchObject({ reason: 'signature_mismatch' })
