@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '../config/load.js'
+import { configWarnings } from '../config/config-warnings.js'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import type { Authorize } from '../policy/authorize.js'
 import type { AuditLog } from '../audit/audit-log.js'
@@ -187,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.lastDeliveryAt !== undefined && { lastDeliveryAt: options.lastDeliveryAt }),
     readiness: options.readiness ?? [],
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+    warnings: configWarnings(config),
   })
   return app
 }
@@ -214,8 +216,9 @@ function observe(
   }
 }
 
-// Malformed HTTP never reaches a route; answer it in our error format and close.
-function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+// Malformed or late HTTP never reaches a route (or never finishes reaching it); answer it in
+// our error format, close, and log it as a request line. Fastify calls this bound to the app.
+function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy()
     return
@@ -226,6 +229,7 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Socket): voi
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'request_timeout', 'Request Timeout']
         : [400, 'bad_request', 'Bad Request']
+  this.log.info({ method: null, route: null, status, verdict: 'rejected', reason: code }, 'request')
   const body = JSON.stringify({ error: code })
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

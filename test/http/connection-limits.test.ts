@@ -105,8 +105,9 @@ describe('timeouts over a real socket', () => {
     expect(end.text).toContain('{"error":"request_timeout"}')
     expect(end.ms).toBeGreaterThanOrEqual(1400)
     expect(end.ms).toBeLessThan(3500)
-    // Nothing of it was admitted.
+    // Nothing of it was admitted, and the refusal is logged.
     expect(t.requestLogs().filter((l) => l.status === 200 && l.route === '/slack/commands')).toEqual([])
+    expect(t.requestLogs().at(-1)).toMatchObject({ status: 408, verdict: 'rejected', reason: 'request_timeout' })
   })
 
   it('closes an idle keep-alive connection after keepAliveTimeoutMs, having served it', async () => {

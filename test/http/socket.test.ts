@@ -99,6 +99,7 @@ describe('over a real socket', () => {
     const text = await response
     expect(text).toMatch(/^HTTP\/1\.1 431/)
     expect(text).toContain('{"error":"headers_too_large"}')
+    expect(t.requestLogs().at(-1)).toMatchObject({ status: 431, verdict: 'rejected', reason: 'headers_too_large' })
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
   })
 
@@ -114,6 +115,7 @@ describe('over a real socket', () => {
     const text = await response
     expect(text).toMatch(/^HTTP\/1\.1 400/)
     expect(text).toContain('{"error":"bad_request"}')
+    expect(t.requestLogs().at(-1)).toMatchObject({ status: 400, verdict: 'rejected', reason: 'bad_request' })
     expect(text).not.toMatch(/at .*:\d+:\d+/)
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
   })
