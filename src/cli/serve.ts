@@ -1,3 +1,4 @@
+import { configWarnings } from '../config/config-warnings.js'
 import type { GatewayConfig } from '../config/load.js'
 import { createGateway } from '../gateway/create-gateway.js'
 import { createLogger } from '../http/logger.js'
@@ -26,8 +27,14 @@ export async function serve(config: GatewayConfig): Promise<void> {
   process.once('SIGTERM', shutdown)
   const address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
   gateway.startWorkers()
+  for (const warning of configWarnings(config)) {
+    logger.warn(warning)
+    // Said outside the JSON log too: a gateway that runs nothing must not look like one that works.
+    process.stderr.write(`\n  slackgate: WARNING: ${warning}\n\n`)
+  }
   for (const route of config.routes) {
-    if (route.public === true) logger.warn({ slackRoute: route.name }, 'public route: anyone Slack (or its token) vouches for may run it')
+    // A hook route must say public: its source's secret is what authorises it.
+    if (route.public === true && route.match.hook === undefined) logger.warn({ slackRoute: route.name }, 'public route: anyone Slack (or its token) vouches for may run it')
   }
   logger.info(
     {

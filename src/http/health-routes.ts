@@ -10,6 +10,8 @@ export interface HealthRoutesOptions {
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string } | undefined>
   /** Epoch milliseconds of the last successful delivery in this process. */
   readonly lastDeliveryAt?: () => number | undefined
+  /** What the configuration does that its author may not expect (`/readyz` lists them; ready is unchanged). */
+  readonly warnings?: readonly string[]
 }
 
 /**
@@ -33,10 +35,11 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
   })
   app.get('/readyz', async (_request, reply) => {
     const report = await checkReadiness(options.readiness, options.readinessTimeoutMs)
+    const warnings = options.warnings ?? []
     return reply
       .code(report.ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send(report)
+      .send(warnings.length === 0 ? report : { ...report, warnings })
   })
 }
 

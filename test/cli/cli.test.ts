@@ -176,6 +176,26 @@ describe('slackgate start', () => {
     expect(await gw.stop('SIGTERM')).toBe(0)
     expect(gw.output()).not.toContain(SECRET)
   })
+
+  it('without routes, warns at start (log and stderr) and in /readyz: every request would be dropped as unrouted', async () => {
+    const gw = await startGateway('start', { cwd: tempDir(), env: { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1' } })
+    running.push(gw)
+    const logged = gw.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string })
+    expect(logged).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^no routes: every request is acknowledged and dropped as unrouted/) }))
+    expect(gw.output()).toContain('slackgate: WARNING: no routes')
+    const ready = await fetch(`${gw.url}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toMatchObject({ ready: true, warnings: [expect.stringMatching(/^no routes: /)] })
+  })
+
+  it('with a route, says nothing of the kind', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'c.yaml'), 'routes:\n  - { name: status, match: { command: /status }, forward: { url: "http://127.0.0.1:9/s" }, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }\n')
+    const gw = await startGateway('start', { cwd: dir, args: ['--config', join(dir, 'c.yaml')], env: { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1' } })
+    running.push(gw)
+    expect(gw.output()).not.toContain('no routes')
+    expect(await (await fetch(`${gw.url}/readyz`)).json()).not.toHaveProperty('warnings')
+  })
 })
 
 describe('slackgate dev (the README quickstart)', () => {

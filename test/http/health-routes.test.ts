@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { NO_ROUTES_WARNING } from '../../src/config/config-warnings.js'
 import { loadConfig } from '../../src/config/load.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLogger } from '../../src/http/logger.js'
@@ -28,7 +29,8 @@ describe('health', () => {
   it('/readyz checks the real stores of the embedded default', async () => {
     const t = await testApp()
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
-    expect(res.json()).toEqual({ ready: true, checks: { replay_store: 'ok', queue: 'ok', audit: 'ok' } })
+    // Ready, and saying what a gateway without routes does with every request.
+    expect(res.json()).toEqual({ ready: true, checks: { replay_store: 'ok', queue: 'ok', audit: 'ok' }, warnings: [NO_ROUTES_WARNING] })
     await t.close()
   })
 
@@ -36,7 +38,7 @@ describe('health', () => {
     const t = await appWith([{ name: 'store', check: async () => {} }])
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ ready: true, checks: { store: 'ok' } })
+    expect(res.json()).toEqual({ ready: true, checks: { store: 'ok' }, warnings: [NO_ROUTES_WARNING] })
     await t.app.close()
   })
 
@@ -51,7 +53,7 @@ describe('health', () => {
     ])
     const res = await t.app.inject({ method: 'GET', url: '/readyz' })
     expect(res.statusCode).toBe(503)
-    expect(res.json()).toEqual({ ready: false, checks: { up: 'ok', down: 'failed', hung: 'timeout' } })
+    expect(res.json()).toEqual({ ready: false, checks: { up: 'ok', down: 'failed', hung: 'timeout' }, warnings: [NO_ROUTES_WARNING] })
     expect(res.body).not.toContain('ECONNREFUSED')
     await t.app.close()
   })
