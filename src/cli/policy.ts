@@ -5,7 +5,8 @@ import type { RouteConfig } from '../config/schema.js'
 import type { AccessRequest } from '../policy/access-request.js'
 import type { Membership } from '../policy/directory.js'
 import { explain, type Explanation } from '../policy/explain.js'
-import { lintPolicies, type LintFinding } from '../policy/lint.js'
+import { loadHandlers } from '../dispatch/load-handler-module.js'
+import { lintHandlers, lintPolicies, type LintFinding } from '../policy/lint.js'
 import { openDirectory } from '../policy/open-directory.js'
 import { compileRouteAccess } from '../policy/route-access.js'
 import { CliError } from './cli-error.js'
@@ -53,9 +54,16 @@ export async function explainCommand(config: GatewayConfig, opts: ExplainOptions
   }
 }
 
-/** `slackgate policy lint`: exit 1 when a rule can never match (or, with strict, on any finding). */
-export function lintCommand(config: GatewayConfig, opts: { json?: boolean; strict?: boolean }): CommandResult {
-  const findings = lintPolicies(config.routes, config.directory?.kind === 'static' ? config.directory.userGroups : undefined)
+/**
+ * `slackgate policy lint`: exit 1 when a rule can never match or a route's handler module
+ * does not serve it (or, with strict, on any finding). Handler modules are loaded (their
+ * setup runs) to see what they register.
+ */
+export async function lintCommand(config: GatewayConfig, opts: { json?: boolean; strict?: boolean }): Promise<CommandResult> {
+  const findings = [
+    ...lintPolicies(config.routes, config.directory?.kind === 'static' ? config.directory.userGroups : undefined),
+    ...(config.routes.some((r) => r.handler !== undefined) ? lintHandlers(config.routes, await loadHandlers(config.routes)) : []),
+  ]
   const failing = findings.some((f) => f.level === 'error') || (opts.strict === true && findings.length > 0)
   const output =
     opts.json === true

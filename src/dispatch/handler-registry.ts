@@ -7,6 +7,10 @@ type AnyHandler = Handler<never>
 /** The handlers one module registered, looked up by request. */
 export interface HandlerRegistry {
   find(request: InboundRequest): Handler<InboundRequest> | undefined
+  /** Whether the module registered a handler for this (kind, id): what a route's match names. */
+  handles(kind: MatchKind, id: string): boolean
+  /** Every (kind, id) the module registered, by kind. */
+  registered(): ReadonlyArray<readonly [MatchKind, string]>
 }
 
 /** Runs a module's setup against a fresh registry. Registering one id twice is an error. */
@@ -32,5 +36,7 @@ export function buildRegistry(module: HandlerModule, name: string): HandlerRegis
 
   return {
     find: (request) => lookup(maps, request) as Handler<InboundRequest> | undefined,
+    handles: (kind, id) => maps[kind].has(id),
+    registered: () => Object.entries(maps).flatMap(([kind, ids]) => [...ids.keys()].map((id) => [kind as MatchKind, id] as const)),
   }
 }

@@ -1,10 +1,14 @@
 import type { RouteConfig } from '../config/schema.js'
+import type { LoadedHandlers } from '../dispatch/load-handler-module.js'
 import { compileRouteAccess, type AccessRule, type DenyList } from './route-access.js'
 
 export interface LintFinding {
-  /** `error`: a rule that can never match; `warning`: worth a look (public, overlaps, dead entries). */
+  /**
+   * `error`: a rule that can never match, or a route its handler module does not serve;
+   * `warning`: worth a look (public, overlaps, dead entries, handlers no route reaches).
+   */
   readonly level: 'error' | 'warning'
-  readonly code: 'public_route' | 'never_matches' | 'dead_entry' | 'overlap'
+  readonly code: 'public_route' | 'never_matches' | 'dead_entry' | 'overlap' | 'missing_handler' | 'unrouted_handler'
   readonly route: string
   readonly rule?: string
   readonly message: string
@@ -35,6 +39,29 @@ export function lintPolicies(routes: readonly RouteConfig[], userGroups?: Readon
       const earlier = access.rules.slice(0, i).find((other) => covers(other, rule))
       if (earlier !== undefined) at(rule, 'warning', 'overlap', `rule ${rule.name} overlaps rule ${earlier.name}, which already allows everything it allows`)
     })
+  }
+  return findings
+}
+
+/**
+ * The handler modules against the routes: a route whose module does not load or registers
+ * nothing for its match fails at start (an error here too), and a registration no route
+ * sends anything to never runs.
+ */
+export function lintHandlers(routes: readonly RouteConfig[], loaded: LoadedHandlers): LintFinding[] {
+  const findings: LintFinding[] = loaded.problems.map((p) => ({ level: 'error', code: 'missing_handler', route: p.route, message: p.message }))
+  const routed = new Set(routes.map((r) => `${r.handler ?? ''}\n${JSON.stringify(r.match)}`))
+  for (const [path, registry] of loaded.registries) {
+    const owner = routes.find((r) => r.handler === path) as RouteConfig
+    for (const [kind, id] of registry.registered()) {
+      if (routed.has(`${path}\n${JSON.stringify({ [kind]: id })}`)) continue
+      findings.push({
+        level: 'warning',
+        code: 'unrouted_handler',
+        route: owner.name,
+        message: `${path} registers ${kind} ${id}, but no route with this handler matches it: it never runs (add a route, or remove it)`,
+      })
+    }
   }
   return findings
 }

@@ -198,6 +198,38 @@ describe('slackgate start', () => {
   })
 })
 
+describe('slackgate start: handler modules are checked at start, not at the first request', () => {
+  const sdk = new URL('../../dist/dispatch/sdk.js', import.meta.url).href
+  const configWith = (dir: string, handler: string) => {
+    writeFileSync(
+      join(dir, 'handlers.mjs'),
+      `import { defineHandlers } from ${JSON.stringify(sdk)}\nexport default defineHandlers((g) => { g.command('/other', () => {}) })\n`,
+    )
+    const routes = [
+      '  - { name: deploy, match: { command: /deploy }, handler: HANDLER, public: true }',
+      '  - { name: other, match: { command: /other }, handler: ./handlers.mjs, public: true }',
+    ]
+    writeFileSync(join(dir, 'c.yaml'), `routes:\n${routes.join('\n').replace('HANDLER', handler)}\n`)
+    return join(dir, 'c.yaml')
+  }
+
+  it('refuses a route whose module registers nothing for its match, naming the route and the fix', () => {
+    const dir = tempDir()
+    const r = runCli(['start', '--config', configWith(dir, './handlers.mjs')], { cwd: dir, env: { SLACK_SIGNING_SECRET: SECRET, PORT: '0' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain(
+      `routes[0].handler: route deploy: ${join(dir, 'handlers.mjs')} registers no handler for command /deploy: add gateway.command("/deploy", …) to it`,
+    )
+  })
+
+  it('refuses a handler file that does not exist, naming the route', () => {
+    const dir = tempDir()
+    const r = runCli(['start', '--config', configWith(dir, './missing.mjs')], { cwd: dir, env: { SLACK_SIGNING_SECRET: SECRET, PORT: '0' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain(`routes[0].handler: route deploy: cannot find ${join(dir, 'missing.mjs')} (a handler path is relative to the config file)`)
+  })
+})
+
 describe('slackgate dev (the README quickstart)', () => {
   it('generates a secret into the data directory, and sign | sh gets 200 while a forged curl gets 401', async () => {
     const dir = tempDir()

@@ -168,6 +168,30 @@ routes:
     expect(runCli(['policy', 'lint', '--config', EXAMPLE])).toMatchObject({ status: 0, stdout: '2 route(s): no findings\n' })
   })
 
+  it('reports a route its handler module does not serve (error), and a handler no route reaches (warning)', () => {
+    const sdk = new URL('../../dist/dispatch/sdk.js', import.meta.url).href
+    writeFileSync(
+      join(dir, 'lint-handlers.mjs'),
+      `import { defineHandlers } from ${JSON.stringify(sdk)}\nexport default defineHandlers((g) => { g.command('/deploy', () => {}).command('/rollback', () => {}) })\n`,
+    )
+    const file = writeConfig(
+      'handlers.yaml',
+      `routes:
+  - { name: deploy, match: { command: /deploy }, handler: ./lint-handlers.mjs, public: true }
+  - { name: status, match: { command: /status }, handler: ./lint-handlers.mjs, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }
+  - { name: gone, match: { command: /gone }, handler: ./no-such-file.mjs, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }
+`,
+    )
+    const out = runCli(['policy', 'lint', '--config', file])
+    expect(out.status).toBe(1)
+    expect(out.stdout.trim().split('\n')).toEqual([
+      'warning: [public_route] route deploy: route deploy is public: anyone Slack (or its token) vouches for may run it',
+      `error: [missing_handler] route status: ${join(dir, 'lint-handlers.mjs')} registers no handler for command /status: add gateway.command("/status", …) to it, or forward the route instead`,
+      `error: [missing_handler] route gone: cannot find ${join(dir, 'no-such-file.mjs')} (a handler path is relative to the config file)`,
+      `warning: [unrouted_handler] route deploy: ${join(dir, 'lint-handlers.mjs')} registers command /rollback, but no route with this handler matches it: it never runs (add a route, or remove it)`,
+    ])
+  })
+
   it('does not warn about public: true on hook routes, where the schema requires it', () => {
     const hooks = fileURLToPath(new URL('../../examples/slackgate-hooks.yaml', import.meta.url))
     expect(runCli(['policy', 'lint', '--config', hooks, '--strict'])).toMatchObject({ status: 0, stdout: '4 route(s): no findings\n' })
