@@ -120,7 +120,7 @@ const jobs = program.command('jobs').description('inspect and re-drive the deliv
 async function withQueue(opts: { config?: string }, run: (queue: Stores['queue'], jobs: typeof import('./jobs.js')) => Promise<string>): Promise<void> {
   const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
   const { openStores } = await import('../gateway/open-stores.js')
-  const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, audit: config.audit.store, exclusive: false })
+  const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, audit: config.audit.store, exclusive: false, namespace: config.namespace })
   try {
     process.stdout.write(`${await run(stores.queue, await import('./jobs.js'))}\n`)
   } finally {

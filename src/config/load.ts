@@ -25,6 +25,8 @@ export interface GatewayConfig {
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
   readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
   readonly audit: { readonly store: StoreLocation }
+  /** Prefix of this deployment's keys in a shared Redis. */
+  readonly namespace: string
   /** Routes in config order; handler paths are absolute. */
   readonly routes: readonly RouteConfig[]
   /** The workflow routes' endpoints, with their verification rules resolved. */
@@ -138,6 +140,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
     queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
     audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
+    namespace: config.namespace,
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     workflows,
     sources,
@@ -196,6 +199,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, options:
   if (queueStore !== undefined) section(out, 'queue').store = queueStore
   const auditStore = nonEmpty(env.SLACKGATE_AUDIT_STORE)
   if (auditStore !== undefined) section(out, 'audit').store = auditStore
+  const namespace = nonEmpty(env.SLACKGATE_NAMESPACE)
+  if (namespace !== undefined) out.namespace = namespace
 
   if (slack.signingSecrets === undefined) {
     const refs: Array<{ ref: string; notAfter?: string }> = []

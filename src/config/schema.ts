@@ -224,6 +224,12 @@ export const configSchema = z.strictObject({
       store: auditStoreUrl.default('sqlite'),
     })
     .prefault({}),
+  /**
+   * Prefix of this deployment's keys in a shared Redis (queue and nonces). Each deployment
+   * on one Redis database needs its own; a second deployment with other routes under the
+   * same namespace is refused at start.
+   */
+  namespace: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').default('slackgate'),
   routes: z.array(routeSchema).max(100_000).default([]),
   /** Webhook sources other than Slack's own endpoints, each at `POST /hooks/<name>`. */
   sources: z.array(sourceSchema).max(100).default([]),

@@ -1,4 +1,5 @@
 import { Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq'
+import type { EventEmitter } from 'node:events'
 import type { Redis } from 'ioredis'
 import { retryDelayMs } from './backoff.js'
 import { storedError, thrownOutcome } from './job-error.js'
@@ -134,6 +135,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
     async close() {
       await Promise.all([...workers].map((w) => w.close()))
       await queue.close()
+      // A connection that never became ready (a refused login, a Redis that is down) fails
+      // BullMQ's initialisation when its owner ends it, after this close. BullMQ reports that
+      // on its connection wrapper, which close left without listeners: without this one, an
+      // unhandled rejection.
+      ;(queue as unknown as { connection?: EventEmitter }).connection?.on('error', () => undefined)
     },
   }
 }

@@ -5,10 +5,11 @@ import { createAdmission } from '../dispatch/admit.js'
 import { join } from 'node:path'
 import { createDeliverer } from '../dispatch/deliverer.js'
 import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
+import { buildRegistry, type HandlerRegistry } from '../dispatch/handler-registry.js'
 import { createHttpForwarder, type ForwardHeaders } from '../dispatch/http-forward.js'
 import type { JobConsumer } from '../dispatch/job-queue.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
-import { loadHandlerRegistries } from '../dispatch/load-handler-module.js'
+import { loadHandlerModule } from '../dispatch/load-handler-module.js'
 import { createRouter } from '../dispatch/router.js'
 import { buildApp } from '../http/app.js'
 import { KEY_FILE } from '../keys/key-file.js'
@@ -22,6 +23,7 @@ import { deliveryRecord } from '../audit/records.js'
 import { scrubSecrets } from '../redact/redact-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
+import { checkStores, type NamespaceClaim } from './check-stores.js'
 import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   /** Replaces the gateway's own token on forwards; for tests of the forwarder only. */
   readonly forwardHeaders?: ForwardHeaders
   readonly readinessTimeoutMs?: number
+  /** How long startup waits for the network stores to answer (default 5 s). */
+  readonly storeTimeoutMs?: number
 }
 
 export interface Gateway {
@@ -56,7 +60,7 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
-  const stores = openStores({ replay: config.replay.store, queue: config.queue.store, audit: config.audit.store, exclusive: true })
+  const stores = openStores({ replay: config.replay.store, queue: config.queue.store, audit: config.audit.store, exclusive: true, namespace: config.namespace })
   const exposed = exposedDirectoryMode(config.dataDir)
   if (exposed !== undefined) {
     // It holds the signing keys and the embedded database: queued payloads and the audit log.
@@ -64,6 +68,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   let signingKeys: SigningKeys | undefined
   let directory: Directory | undefined
+  let claim: NamespaceClaim | undefined
   try {
     const { tokens } = config
     const clockMs = options.clock === undefined ? Date.now : () => (options.clock as () => number)() * 1000
@@ -74,9 +79,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { now: clockMs },
     )
     const keys = signingKeys
-    if (!(await stores.connected(5000))) logger.warn('a store did not answer at startup: serving 503 until it does')
-    // Every handler route's module loads and registers the route's match, or the start fails.
-    const registries = await loadHandlerRegistries(config.routes)
+    claim = await checkStores(stores, config, logger, options.storeTimeoutMs ?? 5000)
+    const registries = new Map<string, HandlerRegistry>()
+    for (const route of config.routes) {
+      if (route.handler !== undefined && !registries.has(route.handler)) {
+        registries.set(route.handler, buildRegistry(await loadHandlerModule(route.handler), route.handler))
+      }
+    }
     directory = openDirectory(config.directory, {
       ...(options.fetch !== undefined && { fetch: options.fetch }),
       logger: logger.child({ component: 'directory' }),
@@ -155,6 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         })
       },
       async close() {
+        claim?.stop()
         await app.close()
         await consumer?.stop()
         await stores.close()
@@ -163,6 +173,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       },
     }
   } catch (err) {
+    claim?.stop()
     signingKeys?.close()
     directory?.close()
     await stores.close()

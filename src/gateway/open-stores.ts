@@ -13,17 +13,34 @@ import { createRedisNonceStore } from '../replay/nonce-store.redis.js'
 import { createSqliteNonceStore } from '../replay/nonce-store.sqlite.js'
 import { acquireProcessLock, type ProcessLock } from '../storage/process-lock.js'
 import { openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite-database.js'
+import { probePostgres, probeRedis } from './probe-store.js'
+import type { StoreFailure } from './store-problem.js'
+
+/** Which port a store serves, as the config names its section. */
+export type StorePort = 'replay' | 'queue' | 'audit'
+
+/** How a network store answered at startup. */
+export interface StoreProbe {
+  readonly port: StorePort
+  /** The store's URL without credentials. */
+  readonly url: string
+  readonly failure?: StoreFailure
+}
 
 export interface Stores {
   readonly nonces: NonceStore
   readonly queue: JobQueue
   readonly audit: AuditLog
   readonly readiness: readonly ReadinessCheck[]
+  /** The Redis connections of the request path, one per distinct URL; for the namespace claim. */
+  readonly redis: ReadonlyMap<string, Redis>
   /**
-   * Resolves once every network store has connected, or after `timeoutMs` (a gateway starts
-   * anyway, unready, answering 503 until its stores answer). Returns whether all connected.
+   * Waits, up to `timeoutMs`, for every network store to answer, and says how each did: one
+   * that answered with a refusal (see store-problem.ts) is misconfigured at once; one still
+   * silent at the deadline is unreachable (a gateway starts anyway, answering 503 until it
+   * answers).
    */
-  connected(timeoutMs: number): Promise<boolean>
+  probe(timeoutMs: number): Promise<StoreProbe[]>
   close(): Promise<void>
 }
 
@@ -36,6 +53,8 @@ export interface OpenStoresOptions {
    * and re-drives, does not).
    */
   readonly exclusive: boolean
+  /** Prefix of every Redis key (queue and nonces), so deployments can share one Redis. */
+  readonly namespace: string
 }
 
 /**
@@ -47,6 +66,10 @@ export function openStores(options: OpenStoresOptions): Stores {
   const databases = new Map<string, SqliteDatabase>()
   const locks: ProcessLock[] = []
   const redisClients: Redis[] = []
+  /** What each Redis client reported while connecting, newest last (a few at most). */
+  const redisErrors = new Map<Redis, unknown[]>()
+  const requestClients = new Map<string, Redis>()
+  const probes: Array<(timeoutMs: number) => Promise<StoreProbe>> = []
   const closers: Array<() => Promise<void>> = []
 
   function sqlite(path: string): SqliteDatabase {
@@ -66,8 +89,18 @@ export function openStores(options: OpenStoresOptions): Stores {
       : // ...request-path ones must not: a down Redis is a 503 now, not a hung request.
         { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 }
     const client = new Redis(url, settings)
-    client.on('error', () => undefined)
+    const errors: unknown[] = []
+    client.on('error', (err: unknown) => void (errors.push(err) > 4 && errors.shift()))
+    redisErrors.set(client, errors)
     redisClients.push(client)
+    return client
+  }
+
+  /** A Redis store for the request path, and its startup probe. */
+  function redisStore(port: StorePort, url: string): Redis {
+    const client = redis(url)
+    if (!requestClients.has(url)) requestClients.set(url, client)
+    probes.push((timeoutMs) => probeRedis(port, url, client, redisErrors.get(client) ?? [], timeoutMs))
     return client
   }
 
@@ -78,20 +111,26 @@ export function openStores(options: OpenStoresOptions): Stores {
     const sharesQueueFile = replay.kind === 'sqlite' && options.queue.kind === 'sqlite' && options.queue.path === replay.path
     if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path), { durableClaims: !sharesQueueFile })
     else if (replay.kind === 'memory') nonces = createMemoryNonceStore()
-    else nonces = createRedisNonceStore(redis(replay.url))
+    else nonces = createRedisNonceStore(redisStore('replay', replay.url), { prefix: `${options.namespace}:nonce:` })
     closers.push(() => nonces.close())
 
     let queue: JobQueue
     const q = options.queue
     if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path))
-    else if (q.kind === 'redis') queue = createBullmqJobQueue({ connection: redis(q.url), workerConnection: () => redis(q.url, true) })
+    else if (q.kind === 'redis') {
+      queue = createBullmqJobQueue({ connection: redisStore('queue', q.url), workerConnection: () => redis(q.url, true), prefix: options.namespace })
+    }
     else throw new Error('a queue must be durable: sqlite or redis')
     closers.push(() => queue.close())
 
     const a = options.audit
     let audit: AuditLog
     if (a.kind === 'sqlite') audit = createSqliteAuditLog(sqlite(a.path))
-    else if (a.kind === 'postgres') audit = openPostgresAudit(a.url)
+    else if (a.kind === 'postgres') {
+      const log = openPostgresAudit(a.url)
+      probes.push((timeoutMs) => probePostgres(a.url, log, timeoutMs))
+      audit = log
+    }
     else throw new Error('the audit log must be durable: sqlite or postgres')
     closers.push(() => audit.close())
 
@@ -104,16 +143,8 @@ export function openStores(options: OpenStoresOptions): Stores {
         { name: 'queue', check: () => queue.ping() },
         { name: 'audit', check: () => audit.ping() },
       ],
-      async connected(timeoutMs) {
-        const pending = redisClients.filter((c) => c.status !== 'ready')
-        if (pending.length === 0) return true
-        const all = Promise.all(pending.map((c) => new Promise<void>((resolve) => c.once('ready', () => resolve()))))
-        let timer: NodeJS.Timeout | undefined
-        const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
-        const ok = await Promise.race([all.then(() => true), timeout])
-        clearTimeout(timer)
-        return ok
-      },
+      redis: requestClients,
+      probe: (timeoutMs) => Promise.all(probes.map((p) => p(timeoutMs))),
       async close() {
         for (const close of closers.reverse()) await close().catch(() => undefined)
         for (const client of redisClients) client.disconnect()
