@@ -20,7 +20,8 @@ import { createAuthorizer } from '../policy/authorize.js'
 import type { Directory } from '../policy/directory.js'
 import { openDirectory } from '../policy/open-directory.js'
 import { deliveryRecord } from '../audit/records.js'
-import { scrubSecrets } from '../redact/redact-secrets.js'
+import { knownSecretScrubber, scrubSecrets } from '../redact/redact-secrets.js'
+import { heldSecrets } from './held-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
 import { checkStores, type NamespaceClaim } from './check-stores.js'
@@ -126,9 +127,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     })
     const workerLog = logger.child({ component: 'delivery' })
     const targets = new Map(config.routes.map((r) => [r.name, deliveryTarget(r)]))
+    // A delivery error is kept (queue, audit log) and logged: never with a secret the gateway holds.
+    const scrubHeld = knownSecretScrubber(heldSecrets(config))
     const deliverAndLog: typeof deliver = async (job) => {
       const started = performance.now()
-      const outcome = await deliver(job)
+      const delivered = await deliver(job)
+      const outcome = delivered.ok ? delivered : { ...delivered, error: scrubHeld(delivered.error) }
       // receivedAt is the wall clock of the ingress (slack-routes), so end-to-end is too; a
       // negative span (a clock stepped back, or a pinned test clock) is not observed.
       const receivedAt = (job.payload as JobPayload).receivedAt

@@ -78,3 +78,25 @@ export function redactError<T extends { message?: unknown; stack?: unknown }>(er
   if (typeof copy.stack === 'string') copy.stack = scrubSecrets(copy.stack)
   return copy as T
 }
+
+/** Shorter known values are not looked for: too likely to match ordinary text. */
+const MIN_KNOWN_SECRET_LENGTH = 8
+
+/**
+ * A scrubber that also replaces each of `secrets` wherever it appears verbatim: the gateway's
+ * own signing and webhook secrets, which have no recognisable shape. Credential-shaped text
+ * is scrubbed as by `scrubSecrets`.
+ *
+ * @example
+ * const scrub = knownSecretScrubber([signingSecret])
+ * scrub(`handler echoed ${signingSecret}`) // 'handler echoed [redacted]'
+ */
+export function knownSecretScrubber(secrets: Iterable<string>): (text: string) => string {
+  // Longest first, so that a secret containing another is replaced whole.
+  const known = [...new Set(secrets)].filter((s) => s.length >= MIN_KNOWN_SECRET_LENGTH).sort((a, b) => b.length - a.length)
+  return (text) => {
+    let out = text
+    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+    return scrubSecrets(out)
+  }
+}

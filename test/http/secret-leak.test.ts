@@ -64,7 +64,7 @@ beforeAll(async () => {
     `import { defineHandlers } from ${JSON.stringify(SRC)}
 export default defineHandlers((gateway) => {
   gateway.command('/explode', async () => {
-    throw new Error('upstream refused ${BOT_TOKEN} at redis://:${DB_PASSWORD}@10.0.0.9:6379')
+    throw new Error('upstream refused ${BOT_TOKEN} at redis://:${DB_PASSWORD}@10.0.0.9:6379, signed with ${SECRET}')
   })
 })
 `,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../../src/http/logger.js'
-import { isSecretName, REDACTED, redactSecrets, redactError, scrubSecrets } from '../../../src/redact/redact-secrets.js'
+import { isSecretName, knownSecretScrubber, REDACTED, redactSecrets, redactError, scrubSecrets } from '../../../src/redact/redact-secrets.js'
 
 describe('isSecretName', () => {
   it.each([
@@ -115,5 +115,14 @@ describe('scrubSecrets and redactError: credentials inside free text', () => {
   it("scrubs a serialised error's message and stack, and redacts its secret-named fields", () => {
     const err = { type: 'Error', message: 'bad xoxb-9-9-z', stack: 'Error: bad xoxb-9-9-z\n    at x', token: 'abc', code: 'E1' }
     expect(redactError(err)).toEqual({ type: 'Error', message: 'bad [redacted]', stack: 'Error: bad [redacted]\n    at x', token: '[redacted]', code: 'E1' })
+  })
+})
+
+describe('knownSecretScrubber', () => {
+  it('replaces each known value wherever it appears, the longest first, and credential-shaped text too', () => {
+    const scrub = knownSecretScrubber(['plain-words-secret', 'plain-words-secret-longer', 'short'])
+    expect(scrub('a plain-words-secret-longer and a plain-words-secret, twice: plain-words-secret; xoxb-1-2-3; short')).toBe(
+      'a [redacted] and a [redacted], twice: [redacted]; [redacted]; short',
+    )
   })
 })
