@@ -3,7 +3,7 @@ export interface ConversationFacts {
   readonly id?: string | undefined
   /** `channel_name` (commands) or `channel.name` (interactions, some events). */
   readonly name?: string | undefined
-  /** `channel_type` (message events: `im`, `mpim`, `channel`, `group`; member events: `C`, `G`). */
+  /** `channel_type` (message events: `im`, `mpim`, `app_home`, `channel`, `group`; member events: `C`, `G`). */
   readonly type?: string | undefined
   readonly isIm?: boolean | undefined
   readonly isMpim?: boolean | undefined
@@ -17,6 +17,10 @@ export interface ConversationFacts {
  */
 export type ConversationKind = 'direct' | 'presumed-direct' | 'channel' | undefined
 
+// https://api.slack.com/changelog/2018-05-app-home-events-for-workspace-apps: `im` a DM,
+// `mpim` a group DM, `app_home` an app's Messages tab (a DM); `channel` and `group` are channels.
+const DIRECT_TYPES: ReadonlySet<string> = new Set(['im', 'mpim', 'app_home'])
+
 // Slack's own words for a conversation the name of which it does not give: a DM, a group DM
 // (`mpdm-alice--bob--carol-1`) or a private channel the app cannot see (`privategroup`).
 // https://api.slack.com/interactivity/slash-commands#app_command_handling
@@ -27,7 +31,7 @@ const UNNAMED: ReadonlySet<string> = new Set(['directmessage', 'privategroup'])
  * several ways depending on the payload, and some payloads (an `app_mention`, a reaction)
  * carry only the conversation id, so the checks run strongest first:
  *
- * 1. `channel_type` `im` or `mpim` (message events), `is_im` or `is_mpim` (conversation
+ * 1. `channel_type` `im`, `mpim` or `app_home` (message events), `is_im` or `is_mpim` (conversation
  *    objects), the channel name `directmessage` or `mpdm-…` (commands, interactions): direct.
  * 2. A `D` id: direct (ids of DMs begin with D, whatever the payload).
  * 3. `channel_type` `channel` or `group` (public or private channel, message events): channel.
@@ -45,7 +49,7 @@ const UNNAMED: ReadonlySet<string> = new Set(['directmessage', 'privategroup'])
  */
 export function conversationKind(facts: ConversationFacts): ConversationKind {
   const { id, name, type } = facts
-  if (type === 'im' || type === 'mpim' || facts.isIm === true || facts.isMpim === true) return 'direct'
+  if (DIRECT_TYPES.has(type ?? '') || facts.isIm === true || facts.isMpim === true) return 'direct'
   if (name === 'directmessage' || name?.startsWith('mpdm-') === true) return 'direct'
   if (id?.startsWith('D') === true) return 'direct'
   if (type === 'channel' || type === 'group') return 'channel'

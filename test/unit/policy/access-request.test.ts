@@ -34,6 +34,8 @@ const shapes: Array<[string, [SlackSource, Buffer], Seen]> = [
   ['message.mpim (channel_type mpim, G id)', event({ type: 'message', channel: 'G0001', channel_type: 'mpim' }), 'dm'],
   ['message.mpim (channel_type mpim, C id)', event({ type: 'message', channel: 'C0001', channel_type: 'mpim' }), 'dm'],
   ['message in the app home Messages tab (channel_type im)', event({ type: 'message', channel: 'D0002', channel_type: 'im' }), 'dm'],
+  ['message.app_home (channel_type app_home)', event({ type: 'message', channel: 'D0002', channel_type: 'app_home' }), 'dm'],
+  ['message.app_home with a non-D id (channel_type app_home)', event({ type: 'message', channel: 'C0002', channel_type: 'app_home' }), 'dm'],
   ['message.channels (channel_type channel)', event({ type: 'message', channel: 'C0001', channel_type: 'channel' }), 'not a dm'],
   ['message.groups in an old private channel (channel_type group, G id)', event({ type: 'message', channel: 'G0001', channel_type: 'group' }), 'not a dm'],
   ['a D id labelled channel (contradiction: the id wins)', event({ type: 'message', channel: 'D0001', channel_type: 'channel' }), 'dm'],
