@@ -122,6 +122,7 @@ async function withQueue(opts: { config?: string }, run: (queue: Stores['queue']
   const { openStores } = await import('../gateway/open-stores.js')
   const stores = openStores({ replay: { kind: 'memory' }, queue: config.queue.store, audit: config.audit.store, exclusive: false, namespace: config.namespace })
   try {
+    await (await import('../gateway/check-stores.js')).requireStores(stores, 5000)
     process.stdout.write(`${await run(stores.queue, await import('./jobs.js'))}\n`)
   } finally {
     await stores.close()

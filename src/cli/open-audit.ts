@@ -24,6 +24,9 @@ export async function withAuditLog<T>(config: GatewayConfig, use: (log: AuditLog
   const { createPostgresAuditLog } = await import('../audit/audit-log.postgres.js')
   const log = createPostgresAuditLog({ connectionString: location.url })
   try {
+    const { failure, url } = await (await import('../gateway/probe-store.js')).probePostgres(location.url, log, 5000)
+    if (failure?.kind === 'misconfigured') throw new CliError(`audit.store: ${failure.problem} at ${url}: ${failure.fix}`)
+    if (failure !== undefined) throw new CliError(`audit.store: no answer from ${url} (is it running?)`)
     return await use(log)
   } finally {
     await log.close()

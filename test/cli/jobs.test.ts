@@ -6,6 +6,7 @@ import { createSqliteJobQueue } from '../../src/dispatch/job-queue.sqlite.js'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
 import { LEAKED_SECRETS, LEAKY_ERROR, newJob, waitFor } from '../contract/job-queue.contract.js'
 import { runCli } from '../helpers/cli.js'
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 
 describe('slackgate jobs', () => {
   it('lists dead letters, retries one and drops another, without a signing secret', async () => {
@@ -65,5 +66,13 @@ describe('slackgate jobs', () => {
       expect(list.stdout.match(/upstream refused \[redacted\]/g)).toHaveLength(2)
       for (const secret of LEAKED_SECRETS) expect(list.stdout + list.stderr).not.toContain(secret)
     }
+  })
+
+  it.skipIf(!redisAvailable)('refuses a queue in a Redis database the server does not have, instead of listing another', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slackgate-jobs-'))
+    writeFileSync(join(dir, 'slackgate.yaml'), `queue: { store: "${REDIS_URL.replace(/\/\d*$/, '')}/999" }\n`)
+    const list = runCli(['jobs', 'list', '--config', join(dir, 'slackgate.yaml')])
+    expect(list.status).toBe(2)
+    expect(list.stderr).toContain('queue.store: the database number in the URL does not exist on the server at redis://')
   })
 })

@@ -8,7 +8,7 @@ import { waitFor } from '../contract/job-queue.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
 import { runCli } from '../helpers/cli.js'
 import { postgresAvailable } from '../helpers/postgres.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres-database.js'
+import { createTestDatabase, databaseUrl, type TestDatabase } from '../helpers/postgres-database.js'
 import { commandFields, form, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
 
@@ -75,5 +75,14 @@ routes:
     expect(query.status, query.stderr).toBe(0)
     const accepted = query.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(accepted).toEqual([expect.objectContaining({ kind: 'request', type: '/deploy', route: 'deploy' })])
+  })
+
+  it('the CLI names the fix for an audit database that does not exist', () => {
+    const missing = `${database.name}_missing`
+    writeFileSync(file, `audit: { store: "${databaseUrl(missing)}" }\n`)
+    const out = runCli(['audit', 'verify', '--config', file])
+    expect(out.status).toBe(2)
+    expect(out.stderr).toContain(`audit.store: database "${missing}" does not exist at postgres://`)
+    expect(out.stderr).toContain(`create it (CREATE DATABASE "${missing}")`)
   })
 })
