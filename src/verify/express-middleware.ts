@@ -2,14 +2,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { BodyTooLargeError, readBody } from './read-body.js'
 import { slackInputFromNode } from './node-request-input.js'
 import { parseVerifiedBody } from './parse-verified-body.js'
-import { verifySlackSignature, type SlackVerifyResult } from './slack-signature.js'
-import { resolveVerifierOptions, type SlackVerifierOptions } from './verifier-options.js'
+import { verifySlackSignature } from './slack-signature.js'
+import { resolveVerifierOptions, type SlackVerification, type SlackVerifierOptions } from './verifier-options.js'
 
 /** What the middleware adds to the request once the signature verified. */
 export interface SlackVerifiedRequest extends IncomingMessage {
   body?: unknown
   slackRawBody?: Buffer
-  slackVerification?: Extract<SlackVerifyResult, { ok: true }>
+  slackVerification?: SlackVerification
+}
+
+declare global {
+  // Express's Request type (@types/express 4 and 5, through express-serve-static-core)
+  // extends this global interface, so a handler mounted after the middleware reads these
+  // without a cast. They are set only once the signature verified.
+  namespace Express {
+    interface Request {
+      /** The body exactly as received; set by `slackVerificationMiddleware`. */
+      slackRawBody?: Buffer
+      /** Which secret verified, and the request's timestamp; set by `slackVerificationMiddleware`. */
+      slackVerification?: SlackVerification
+    }
+  }
 }
 
 type Next = (err?: unknown) => void

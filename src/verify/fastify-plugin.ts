@@ -1,20 +1,22 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { useRawBodyParsers } from './fastify-raw-body.js'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { slackInputFromNode } from './node-request-input.js'
+import { BodyTooLargeError, readBody } from './read-body.js'
 import { parseVerifiedBody } from './parse-verified-body.js'
-import { verifySlackSignature, type SlackVerifyResult } from './slack-signature.js'
-import { resolveVerifierOptions, type SlackVerifierOptions } from './verifier-options.js'
+import { verifySlackSignature } from './slack-signature.js'
+import { resolveVerifierOptions, type SlackVerification, type SlackVerifierOptions } from './verifier-options.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified body exactly as received; set once the Slack signature verified. */
     slackRawBody: Buffer | null
     /** The successful verification result; set once the Slack signature verified. */
-    slackVerification: Extract<SlackVerifyResult, { ok: true }> | null
+    slackVerification: SlackVerification | null
   }
 }
 
 const EMPTY = Buffer.alloc(0)
+/** The body passed the limit: answered in preHandler, as the other adapters answer it. */
+const TOO_LARGE = Symbol('body_too_large')
 
 /**
  * Fastify plugin that verifies Slack's signature on every route of the context it is
@@ -30,10 +32,12 @@ const EMPTY = Buffer.alloc(0)
  */
 export const slackVerification: FastifyPluginAsync<SlackVerifierOptions> = async (instance, options) => {
   const resolved = resolveVerifierOptions(options)
-  useRawBodyParsers(instance, ['application/json', 'application/x-www-form-urlencoded'], resolved.bodyLimit)
+  keepRawBodies(instance, resolved.bodyLimit)
   instance.decorateRequest('slackRawBody', null)
   instance.decorateRequest('slackVerification', null)
   instance.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The rest of an oversize body is never read: the connection cannot be reused.
+    if (request.body === TOO_LARGE) return reply.code(413).header('connection', 'close').send({ error: 'body_too_large' })
     const raw = Buffer.isBuffer(request.body) ? request.body : EMPTY
     const result = verifySlackSignature(slackInputFromNode(request.raw, raw), resolved.verifyOptions())
     if (!result.ok) return reply.code(401).send({ error: result.reason })
@@ -42,6 +46,22 @@ export const slackVerification: FastifyPluginAsync<SlackVerifierOptions> = async
     request.slackRawBody = raw
     request.slackVerification = result
     request.body = parsed.value
+  })
+}
+
+/**
+ * JSON and form bodies are kept as the bytes received, read once and capped while reading
+ * (before any hashing). An oversize body becomes TOO_LARGE rather than Fastify's own error,
+ * whose reply shape depends on the app's error handler: every adapter answers
+ * `413 {"error":"body_too_large"}`. Every other media type gets Fastify's 415.
+ */
+function keepRawBodies(instance: FastifyInstance, bodyLimit: number): void {
+  instance.removeAllContentTypeParsers()
+  instance.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], (request, payload, done) => {
+    readBody(payload, bodyLimit, request.headers['content-length']).then(
+      (raw) => done(null, raw),
+      (err: unknown) => (err instanceof BodyTooLargeError ? done(null, TOO_LARGE) : done(err as Error)),
+    )
   })
 }
 

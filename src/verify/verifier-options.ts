@@ -1,4 +1,4 @@
-import { DEFAULT_TOLERANCE_SECONDS, type SlackVerifyOptions } from './slack-signature.js'
+import { DEFAULT_TOLERANCE_SECONDS, type SlackVerifyOptions, type SlackVerifyResult } from './slack-signature.js'
 import { SigningSecretError } from './errors.js'
 import { toSigningSecrets, type SigningSecret } from './signing-secret.js'
 
@@ -16,6 +16,9 @@ export interface SlackVerifierOptions {
   /** Clock in epoch seconds; injectable for tests. */
   readonly clock?: () => number
 }
+
+/** A successful verification, as the adapters hand it to handlers. */
+export type SlackVerification = Extract<SlackVerifyResult, { ok: true }>
 
 export interface ResolvedVerifierOptions {
   readonly bodyLimit: number

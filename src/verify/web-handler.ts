@@ -19,7 +19,7 @@ export function createSlackRequestVerifier(options: SlackVerifierOptions): (requ
     let raw: Buffer
     try {
       const body = request.clone().body
-      raw = body === null ? Buffer.alloc(0) : await readBody(body, resolved.bodyLimit, request.headers.get('content-length'))
+      raw = body === null ? Buffer.alloc(0) : await readBody(chunksOf(body), resolved.bodyLimit, request.headers.get('content-length'))
     } catch (err) {
       if (err instanceof BodyTooLargeError) return errorResponse(413, err.code)
       throw err
@@ -33,6 +33,28 @@ export function createSlackRequestVerifier(options: SlackVerifierOptions): (requ
       resolved.verifyOptions(),
     )
     return result.ok ? null : errorResponse(401, result.reason)
+  }
+}
+
+/**
+ * The chunks of a web stream, for readBody. Stopping early cancels the stream without
+ * waiting for it: the stream of a cloned Request is one branch of a tee, whose cancel
+ * settles only once the other branch (the caller's request) is cancelled too, which may
+ * never happen. Awaiting it, as `for await` does, hung every oversize body without a
+ * Content-Length.
+ */
+function chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      const reader = stream.getReader()
+      return {
+        next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
+        return: () => {
+          reader.cancel().catch(() => undefined)
+          return Promise.resolve({ done: true, value: undefined })
+        },
+      }
+    },
   }
 }
 

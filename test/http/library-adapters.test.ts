@@ -1,9 +1,22 @@
+import { createHash } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
-import { describe, expect, it } from 'vitest'
-import { createSlackRequestVerifier, slackVerification, slackVerificationMiddleware } from '../../src/index.js'
-import type { SlackVerifiedRequest } from '../../src/verify/express-middleware.js'
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createSigningSecret,
+  createSlackRequestVerifier,
+  createSlackSignatureVerifier,
+  slackVerification,
+  slackVerificationMiddleware,
+  verifySlackSignature,
+  type SlackSignatureInput,
+} from '../../src/index.js'
+import { createApprovalService } from '../../examples/fastify-gateway-token.js'
+import { createExpressSlackApp } from '../../examples/express-slack.js'
+import { createSlashCommandServer } from '../../examples/node-http-slack.js'
 import { openSocket, readResponse } from '../helpers/raw-http.js'
 import { commandFields, eventEnvelope, form, NOW, OTHER_SECRET, SECRET, slackHeaders } from '../helpers/signing.js'
 
@@ -65,6 +78,36 @@ describe('Fastify plugin', () => {
     expect(res.statusCode).toBe(413)
   })
 
+  it('answers 413 {"error":"body_too_large"} like the other forms, also for a chunked body over a real socket', async () => {
+    const fastify = await app()
+    await fastify.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const socket = await openSocket((fastify.server.address() as AddressInfo).port)
+      const response = readResponse(socket)
+      const headers = slackHeaders('x')
+      const chunk = 'a'.repeat(3000)
+      socket.write(
+        [
+          'POST /slack/events HTTP/1.1',
+          'Host: 127.0.0.1',
+          'Content-Type: application/json',
+          'Transfer-Encoding: chunked',
+          `X-Slack-Request-Timestamp: ${headers['x-slack-request-timestamp']}`,
+          `X-Slack-Signature: ${headers['x-slack-signature']}`,
+          '',
+          `${chunk.length.toString(16)}\r\n${chunk}\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+        ].join('\r\n'),
+      )
+      const text = await response
+      socket.destroy()
+      expect(text).toMatch(/^HTTP\/1\.1 413/)
+      expect(text).toMatch(/\r\nconnection: close\r\n/i)
+      expect(text).toContain('{"error":"body_too_large"}')
+    } finally {
+      await fastify.close()
+    }
+  })
+
   it('leaves routes outside its context alone', async () => {
     const fastify = await app()
     expect((await fastify.inject({ method: 'POST', url: '/unprotected' })).body).toBe('open')
@@ -85,12 +128,12 @@ describe('Express middleware', () => {
 
   function app() {
     const a = express()
+    // Express's own Request type carries slackRawBody and slackVerification: no cast.
     a.post('/slack/commands', slackVerificationMiddleware(options), (req, res) => {
-      const r = req as unknown as SlackVerifiedRequest
-      res.json({ body: r.body, raw: r.slackRawBody?.length, secretIndex: r.slackVerification?.secretIndex })
+      res.json({ body: req.body, raw: req.slackRawBody?.length, secretIndex: req.slackVerification?.secretIndex })
     })
     a.post('/slack/raw', express.raw({ type: '*/*' }), slackVerificationMiddleware(options), (req, res) => {
-      res.json({ body: (req as unknown as SlackVerifiedRequest).body })
+      res.json({ body: req.body })
     })
     a.post('/slack/misordered', express.json(), slackVerificationMiddleware(options), (_req, res) => {
       res.json({ reached: true })
@@ -196,6 +239,10 @@ describe('web-standard Request helper', () => {
   it('answers 413 past the limit, from Content-Length or while reading', async () => {
     const big = 'a'.repeat(5000)
     expect((await verify(request(big, { ...slackHeaders(big), 'content-length': '5000' })))?.status).toBe(413)
+    // One chunk, no Content-Length: the read stops and the verifier answers (it once waited for ever).
+    const oneChunk = await verify(request(big, slackHeaders(big)))
+    expect(oneChunk?.status).toBe(413)
+    expect(await oneChunk?.json()).toEqual({ error: 'body_too_large' })
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
         for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(1024))
@@ -209,5 +256,161 @@ describe('web-standard Request helper', () => {
   it('rejects a request without a body or signature', async () => {
     const res = await verify(new Request('https://gw.example/x', { method: 'POST' }))
     expect(await res?.json()).toEqual({ error: 'missing_signature' })
+  })
+})
+
+describe('createSlackSignatureVerifier: verifySlackSignature with the options every other form takes', () => {
+  const verify = createSlackSignatureVerifier(options)
+  const input = (body: string, headers: Record<string, string>): SlackSignatureInput => ({
+    body: Buffer.from(body),
+    timestamp: headers['x-slack-request-timestamp'],
+    signature: headers['x-slack-signature'],
+  })
+
+  it('takes secrets as strings, the clock and the tolerance, and answers as verifySlackSignature does', () => {
+    expect(verify(input(eventBody, slackHeaders(eventBody)))).toEqual({ ok: true, secretIndex: 0, timestamp: NOW })
+    expect(verify(input(eventBody, slackHeaders(eventBody, { secret: OTHER_SECRET })))).toEqual({ ok: false, reason: 'signature_mismatch' })
+    expect(verify(input(eventBody, slackHeaders(eventBody, { timestamp: NOW - 301 })))).toEqual({ ok: false, reason: 'stale_timestamp' })
+    const strict = createSlackSignatureVerifier({ ...options, toleranceSeconds: 10 })
+    expect(strict(input(eventBody, slackHeaders(eventBody, { timestamp: NOW + 11 })))).toEqual({ ok: false, reason: 'future_timestamp' })
+    // The pure function keeps its own options: prepared secrets and `now`.
+    expect(verifySlackSignature(input(eventBody, slackHeaders(eventBody)), { secrets: [createSigningSecret(SECRET)], now: NOW })).toEqual({ ok: true, secretIndex: 0, timestamp: NOW })
+  })
+
+  it('refuses a body over bodyLimit before hashing it', () => {
+    const big = 'a'.repeat(4097)
+    expect(verify(input(big, slackHeaders(big)))).toEqual({ ok: false, reason: 'body_too_large' })
+    const exact = 'a'.repeat(4096)
+    expect(verify(input(exact, slackHeaders(exact)))).toMatchObject({ ok: true })
+  })
+
+  it("reads the clock on every call, and honours a secret's notAfter", () => {
+    let now = NOW
+    const rotating = createSlackSignatureVerifier({ secrets: [SECRET, createSigningSecret(OTHER_SECRET, { notAfter: NOW + 5 })], clock: () => now })
+    const old = (at: number) => input(eventBody, slackHeaders(eventBody, { secret: OTHER_SECRET, timestamp: at }))
+    expect(rotating(old(now))).toEqual({ ok: true, secretIndex: 1, timestamp: NOW })
+    now = NOW + 6
+    expect(rotating(old(now))).toEqual({ ok: false, reason: 'signature_mismatch' })
+  })
+
+  it('refuses bad options when it is created, as the other forms do', () => {
+    expect(() => createSlackSignatureVerifier({ secrets: [] })).toThrow(/at least one/)
+    expect(() => createSlackSignatureVerifier({ secrets: [' '] })).toThrow(/empty/)
+    expect(() => createSlackSignatureVerifier({ secrets: [SECRET], toleranceSeconds: 0 })).toThrow(RangeError)
+    expect(() => createSlackSignatureVerifier({ secrets: [SECRET], bodyLimit: 0 })).toThrow(RangeError)
+  })
+
+  it('gives the same verdict as the Fastify plugin and the fetch helper for one options object', async () => {
+    const fastify = Fastify()
+    await fastify.register(async (slack) => {
+      await slack.register(slackVerification, options)
+      slack.post('/slack/events', async () => ({ ok: true }))
+    })
+    const web = createSlackRequestVerifier(options)
+    const big = 'a'.repeat(5000)
+    const cases: Array<[string, Record<string, string>]> = [
+      [eventBody, slackHeaders(eventBody)],
+      [eventBody, slackHeaders(eventBody, { secret: OTHER_SECRET })],
+      [eventBody, slackHeaders(eventBody, { timestamp: NOW + 301 })],
+      [big, slackHeaders(big)],
+    ]
+    for (const [body, headers] of cases) {
+      const direct = verify(input(body, headers))
+      const expected = direct.ok ? null : direct.reason
+      const viaFastify = await fastify.inject({ method: 'POST', url: '/slack/events', payload: body, headers })
+      expect(viaFastify.statusCode === 200 ? null : viaFastify.json<{ error: string }>().error).toBe(expected)
+      const viaFetch = await web(new Request('https://gw.example/slack/events', { method: 'POST', headers, body }))
+      expect(viaFetch === null ? null : (await viaFetch.json() as { error: string }).error).toBe(expected)
+    }
+  })
+})
+
+describe('examples/ for library mode', () => {
+  async function listening(server: Server): Promise<string> {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+
+  /** POSTs a form to /slack/commands, signed with `secret`; the status and the JSON answer. */
+  async function postCommand(url: string, body: string, secret = SECRET): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${url}/slack/commands`, { method: 'POST', headers: slackHeaders(body, { contentType: FORM, secret }), body })
+    return { status: res.status, body: await res.json() }
+  }
+
+  it('node-http-slack.ts answers a signed slash command, and refuses a forged or oversize one', async () => {
+    const server = createSlashCommandServer(options)
+    const url = await listening(server)
+    try {
+      expect(await postCommand(url, commandBody)).toEqual({ status: 200, body: { response_type: 'ephemeral', text: '/deploy prod: on it' } })
+      expect(await postCommand(url, commandBody, OTHER_SECRET)).toEqual({ status: 401, body: { error: 'signature_mismatch' } })
+      expect(await postCommand(url, 'a'.repeat(5000))).toEqual({ status: 413, body: { error: 'body_too_large' } })
+    } finally {
+      server.close()
+    }
+  })
+
+  it("express-slack.ts reads the verified body and bytes from Express's own request", async () => {
+    const server = createServer(createExpressSlackApp(options))
+    const url = await listening(server)
+    try {
+      const answer = { response_type: 'ephemeral', text: '/deploy prod: on it', verifiedBytes: commandBody.length, secretIndex: 0 }
+      expect(await postCommand(url, commandBody)).toEqual({ status: 200, body: answer })
+      expect(await postCommand(url, commandBody, OTHER_SECRET)).toEqual({ status: 401, body: { error: 'signature_mismatch' } })
+    } finally {
+      server.close()
+    }
+  })
+
+  describe('fastify-gateway-token.ts verifies the gateway token over the raw body', () => {
+    // A stand-in for the gateway's JWKS endpoint, and tokens minted the way the gateway mints them.
+    let jwks: Server
+    let jwksUrl: string
+    let privateKey: CryptoKey
+    const audience = 'http://127.0.0.1:4001'
+    beforeAll(async () => {
+      const pair = await generateKeyPair('EdDSA')
+      privateKey = pair.privateKey
+      const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' }
+      jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })))
+      jwksUrl = `${await listening(jwks)}/.well-known/jwks.json`
+    })
+    afterAll(() => new Promise<void>((resolve) => jwks.close(() => resolve())))
+
+    function mint(body: string, claims: { aud?: string; jti?: string } = {}): Promise<string> {
+      const now = Math.floor(Date.now() / 1000)
+      return new SignJWT({ route: 'approve', body_sha256: createHash('sha256').update(body).digest('base64url') })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'JWT' })
+        .setIssuer('slackgate')
+        .setAudience(claims.aud ?? audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .setJti(claims.jti ?? 'job-1')
+        .setSubject('U0001')
+        .sign(privateKey)
+    }
+
+    const forwarded = JSON.stringify({ jobId: 'job-1', route: 'approve', attempt: 1, request: { kind: 'command', context: {} } })
+
+    it('accepts a forward, once per job, and refuses a missing token, another body or another audience', async () => {
+      const service = createApprovalService({ jwksUrl, issuer: 'slackgate', audience })
+      const post = async (body: string, authorization?: string) =>
+        service.inject({ method: 'POST', url: '/approve', payload: body, headers: { 'content-type': 'application/json', ...(authorization !== undefined && { authorization }) } })
+      const token = await mint(forwarded)
+
+      const first = await post(forwarded, `Bearer ${token}`)
+      expect(first.statusCode).toBe(200)
+      expect(first.json()).toEqual({ ok: true, jobId: 'job-1', route: 'approve', kind: 'command', duplicate: false })
+      expect((await post(forwarded, `Bearer ${token}`)).json()).toMatchObject({ duplicate: true })
+
+      // The same JSON, spelled with other whitespace: the digest is over bytes, not meaning.
+      const respelled = await post(JSON.stringify(JSON.parse(forwarded), null, 1), `Bearer ${token}`)
+      expect(respelled.statusCode).toBe(401)
+      expect(respelled.json()).toEqual({ error: 'body_mismatch' })
+
+      expect((await post(forwarded)).json()).toEqual({ error: 'missing_token' })
+      const elsewhere = await post(forwarded, `Bearer ${await mint(forwarded, { aud: 'http://someone-else' })}`)
+      expect(elsewhere.statusCode).toBe(401)
+      expect(elsewhere.json()).toEqual({ error: 'wrong_audience' })
+    })
   })
 })
