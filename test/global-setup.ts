@@ -1,12 +1,21 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { ranWholeSuite, readObservedReasons, unobservedReasons } from './helpers/reason-check.js'
 
 /**
  * Finds out once which services answer. Suites for a missing service are skipped, with one
  * line saying so; when SLACKGATE_REQUIRE_SERVICES lists it (CI does), the run fails instead.
+ *
+ * Also gives the run a directory where each test file records the reason codes its passing
+ * assertions observed (helpers/record-reasons.setup.ts). At the end of a whole-suite run,
+ * a code of the catalogue that no test observed fails the run (or, when a service was
+ * missing and its suites skipped, is named without failing it).
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
   const redis = await answers(redisUrl.hostname, Number(redisUrl.port || 6379))
   const required = (process.env.SLACKGATE_REQUIRE_SERVICES ?? '').split(',').map((s) => s.trim())
@@ -29,6 +38,26 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('redis', redis)
   project.provide('redisServer', redisServer)
   project.provide('postgres', postgres)
+
+  const reasonsDir = mkdtempSync(join(tmpdir(), 'slackgate-reasons-'))
+  project.provide('reasonsDir', reasonsDir)
+  return async function checkReasonsObserved() {
+    try {
+      if (!(await ranWholeSuite(project))) return
+      const missing = unobservedReasons(readObservedReasons(reasonsDir))
+      if (missing.length === 0) return
+      const message = `Reason codes that no test produced and asserted: ${missing.join(', ')}`
+      if (!(redis && redisServer && postgres)) {
+        process.stdout.write(`${message} (not failing this run: the suites of a missing service were skipped)\n`)
+        return
+      }
+      // Vitest logs an error thrown by a teardown but exits 0: set the exit code ourselves.
+      process.stderr.write(`\n${message}\n`)
+      process.exitCode = 1
+    } finally {
+      rmSync(reasonsDir, { recursive: true, force: true })
+    }
+  }
 }
 
 function answers(host: string, port: number): Promise<boolean> {
@@ -51,5 +80,7 @@ declare module 'vitest' {
     redis: boolean
     redisServer: boolean
     postgres: boolean
+    /** Where this run's test files record the reason codes they observed. */
+    reasonsDir: string
   }
 }
