@@ -88,7 +88,7 @@ function classifyRedis(name: string | undefined, message: string): StoreFailure 
     return {
       kind: 'misconfigured',
       problem: 'the server does not speak the Redis protocol',
-      fix: 'check the host and port in the URL (is it the Redis port?)',
+      fix: 'check the host and port in the URL (is it the Redis port?), and use rediss:// for a server that requires TLS',
     }
   }
   return UNREACHABLE
