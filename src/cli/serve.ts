@@ -2,6 +2,7 @@ import { configWarnings } from '../config/config-warnings.js'
 import type { GatewayConfig } from '../config/load.js'
 import { createGateway } from '../gateway/create-gateway.js'
 import { createLogger } from '../http/logger.js'
+import { CliError } from './cli-error.js'
 
 /**
  * Starts the gateway (HTTP and delivery workers) and runs until SIGINT/SIGTERM, then closes
@@ -25,7 +26,13 @@ export async function serve(config: GatewayConfig): Promise<void> {
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-  const address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
+  let address: string
+  try {
+    address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
+  } catch (err) {
+    await gateway.close()
+    throw listenError(err, config.server.host, config.server.port)
+  }
   gateway.startWorkers()
   for (const warning of configWarnings(config)) {
     logger.warn(warning)
@@ -51,4 +58,14 @@ export async function serve(config: GatewayConfig): Promise<void> {
     },
     'slackgate listening',
   )
+}
+
+/** A listen failure said with the port and how to choose another; anything else as it is. */
+export function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  const choose = 'choose another port with the PORT environment variable or server.port in the config file'
+  if (code === 'EADDRINUSE') return new CliError(`port ${port} on ${host} is in use by another process: stop it, or ${choose}`)
+  if (code === 'EACCES') return new CliError(`not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges): ${choose}`)
+  if (code === 'EADDRNOTAVAIL') return new CliError(`${host} is not an address of this machine: set HOST or server.host to one that is (or 0.0.0.0)`)
+  return err
 }

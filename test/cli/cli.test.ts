@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -154,6 +155,20 @@ describe('slackgate start', () => {
     const r = runCli(['start'], { cwd: tempDir(), env: { SLACK_SIGNING_SECRET: value } })
     expect(r.status).toBe(2)
     expect(r.stderr).toContain('SLACK_SIGNING_SECRET is empty')
+  })
+
+  it('names the port, and how to choose another, when the port is in use', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const port = (holder.address() as AddressInfo).port
+    try {
+      // The port stays taken while this process is blocked: the kernel holds it.
+      const r = runCli(['start'], { cwd: tempDir(), env: { SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1', PORT: String(port) } })
+      expect(r.status).toBe(2)
+      expect(r.stderr).toContain(`slackgate: port ${port} on 127.0.0.1 is in use by another process: stop it, or choose another port with the PORT environment variable or server.port in the config file`)
+    } finally {
+      holder.close()
+    }
   })
 
   it('names the offending key of a bad config file', () => {
