@@ -97,6 +97,14 @@ describe('documentation links', () => {
     expect(brokenLinks(root, page)).toEqual([])
   })
 
+  it("the README's contents list every section of the README", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const contents = readme.slice(readme.indexOf('## Contents'), readme.indexOf('\n## ', readme.indexOf('## Contents') + 1))
+    const listed = new Set(relativeLinks(contents))
+    const sections = [...headingSlugs(readme)].filter((slug) => slug !== 'slackgate' && slug !== 'contents')
+    expect(sections.filter((slug) => !listed.has(`#${slug}`))).toEqual([])
+  })
+
   it('slugs headings as GitHub does', () => {
     const slugs = headingSlugs(
       [
