@@ -3,9 +3,9 @@ import { defineConfig } from 'vitest/config'
 /**
  * The tests `npm run mutation` runs against each mutant: the unit tests of the mutated
  * folders (verify, policy, the audit chain, admission) and the HTTP tests that drive them
- * through the real app. Process, CLI, TLS and store contract suites are left out: they
- * reach these files no closer than the HTTP tests do, and would make a run take hours on
- * two cores.
+ * through the real app. Process and CLI tests run the built dist/, which a mutant of src/
+ * does not change; TLS and store contract suites reach these files no closer than the HTTP
+ * tests do, and would make a run take hours on two cores.
  */
 export default defineConfig({
   test: {
@@ -14,10 +14,14 @@ export default defineConfig({
       'test/unit/policy/**/*.test.ts',
       'test/unit/audit/**/*.test.ts',
       'test/unit/dispatch/admit*.test.ts',
+      // The config tests that build what verify/ and policy/ check: proxy address lists, rules.
+      'test/unit/config/tls.test.ts',
+      'test/unit/config/access.test.ts',
       'test/contract/directory.test.ts',
       'test/http/slack-routes.test.ts',
-      'test/http/hooks.test.ts',
-      'test/http/hook-*.test.ts',
+      'test/http/hooks*.test.ts',
+      'test/http/queue-unavailable.test.ts',
+      'test/http/direct-messages.test.ts',
       'test/http/workflow-endpoints.test.ts',
       'test/http/access-policy.test.ts',
       'test/http/library-adapters.test.ts',
