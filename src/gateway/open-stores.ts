@@ -119,8 +119,7 @@ export function openStores(options: OpenStoresOptions): Stores {
     if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path))
     else if (q.kind === 'redis') {
       queue = createBullmqJobQueue({ connection: redisStore('queue', q.url), workerConnection: () => redis(q.url, true), prefix: options.namespace })
-    }
-    else throw new Error('a queue must be durable: sqlite or redis')
+    } else throw new Error('a queue must be durable: sqlite or redis')
     closers.push(() => queue.close())
 
     const a = options.audit
@@ -130,8 +129,7 @@ export function openStores(options: OpenStoresOptions): Stores {
       const log = openPostgresAudit(a.url)
       probes.push((timeoutMs) => probePostgres(a.url, log, timeoutMs))
       audit = log
-    }
-    else throw new Error('the audit log must be durable: sqlite or postgres')
+    } else throw new Error('the audit log must be durable: sqlite or postgres')
     closers.push(() => audit.close())
 
     return {
