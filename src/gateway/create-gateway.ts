@@ -5,11 +5,10 @@ import { createAdmission } from '../dispatch/admit.js'
 import { join } from 'node:path'
 import { createDeliverer } from '../dispatch/deliverer.js'
 import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
-import { buildRegistry, type HandlerRegistry } from '../dispatch/handler-registry.js'
 import { createHttpForwarder, type ForwardHeaders } from '../dispatch/http-forward.js'
 import type { JobConsumer } from '../dispatch/job-queue.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
-import { loadHandlerModule } from '../dispatch/load-handler-module.js'
+import { loadHandlerRegistries } from '../dispatch/load-handler-module.js'
 import { createRouter } from '../dispatch/router.js'
 import { buildApp } from '../http/app.js'
 import { KEY_FILE } from '../keys/key-file.js'
@@ -81,12 +80,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     )
     const keys = signingKeys
     claim = await checkStores(stores, config, logger, options.storeTimeoutMs ?? 5000)
-    const registries = new Map<string, HandlerRegistry>()
-    for (const route of config.routes) {
-      if (route.handler !== undefined && !registries.has(route.handler)) {
-        registries.set(route.handler, buildRegistry(await loadHandlerModule(route.handler), route.handler))
-      }
-    }
+    // Every handler route's module loads and registers the route's match, or the start fails.
+    const registries = await loadHandlerRegistries(config.routes)
     directory = openDirectory(config.directory, {
       ...(options.fetch !== undefined && { fetch: options.fetch }),
       logger: logger.child({ component: 'directory' }),
