@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ensureKeyFile, KEY_FILE, readKeyFile } from '../../src/keys/key-file.js'
 import { runCli } from '../helpers/cli.js'
+import { SECRET } from '../helpers/signing.js'
 
 describe('slackgate keys', () => {
   it('rotate adds a signer, keeps the previous key published for the grace period, and list shows both', async () => {
@@ -30,6 +31,19 @@ describe('slackgate keys', () => {
     expect(listed.stdout).toMatch(new RegExp(`${old?.kid}\\s+EdDSA.*published until`))
     // Nothing private is ever printed.
     expect(listed.stdout + rotated.stdout).not.toContain(String(added?.jwk.d))
+  })
+
+  it('start refuses a malformed supplied key by its config key, and prints none of it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slackgate-keys-'))
+    const key = '{"kty":"OKP","crv":"Ed25519","d":bm90LWEta2V5LWJ1dC1zZWNyZXQtYWxsLXRoZS1zYW1l,"x":"AAAA"}'
+    writeFileSync(join(dir, 'gateway.key'), key)
+    writeFileSync(join(dir, 'slackgate.yaml'), 'tokens: { keys: [{ ref: file:./gateway.key }] }\n')
+    const r = runCli(['start', '--config', join(dir, 'slackgate.yaml')], { cwd: dir, env: { SLACK_SIGNING_SECRET: SECRET, PORT: '0' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('tokens.keys[0].ref: is not a private key')
+    const output = r.stdout + r.stderr
+    const echoed = Array.from({ length: key.length - 3 }, (_, i) => key.slice(i, i + 4)).filter((piece) => output.includes(piece))
+    expect(echoed).toEqual([])
   })
 
   it('rotate refuses when the config supplies the keys', () => {
