@@ -74,7 +74,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     clientErrorHandler,
     http: timeouts,
-    ...(config.server.tls !== undefined && { https: { ...httpsOptions(config.server.tls), ...timeouts } }),
+    // A TLS handshake comes before the headers, and Node would wait 120 s for it.
+    ...(config.server.tls !== undefined && { https: { ...httpsOptions(config.server.tls), ...timeouts, handshakeTimeout: config.server.headersTimeoutMs } }),
   })
   const connections = limitConnections(app.server, config.server.maxConnections, options.logger)
   // First of all hooks, so that a connection over the cap costs no routing work past this.
@@ -218,8 +219,10 @@ function observe(
 
 // Malformed or late HTTP never reaches a route (or never finishes reaching it); answer it in
 // our error format, close, and log it as a request line. Fastify calls this bound to the app.
-function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string; library?: string }, socket: Socket): void {
+  // A failed or timed-out TLS handshake (https.Server passes its tlsClientError here) has no
+  // HTTP to answer in: close it, as Node would, or the connection would stay open.
+  if (err.code === 'ECONNRESET' || !socket.writable || err.code?.startsWith('ERR_TLS_') === true || err.code?.startsWith('ERR_SSL_') === true || err.library !== undefined) {
     socket.destroy()
     return
   }

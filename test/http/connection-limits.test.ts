@@ -4,15 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testApp, type TestApp } from '../helpers/app.js'
+import { connect as tlsConnect } from 'node:tls'
 import { openSocket } from '../helpers/raw-http.js'
 import { commandFields, form, slackHeaders } from '../helpers/signing.js'
+import { createTestPki } from '../helpers/tls-certificates.js'
 import { CONNECTION_HEADROOM } from '../../src/http/connection-limit.js'
 
 const FORM = 'application/x-www-form-urlencoded'
 
-async function listening(server: Record<string, unknown>): Promise<{ t: TestApp; port: number }> {
+async function listening(server: Record<string, unknown>, extra = ''): Promise<{ t: TestApp; port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-conn-'))
-  const yaml = `server:\n${Object.entries(server).map(([k, v]) => `  ${k}: ${String(v)}\n`).join('')}`
+  const yaml = `server:\n${Object.entries(server).map(([k, v]) => `  ${k}: ${String(v)}\n`).join('')}${extra}`
   writeFileSync(join(dir, 'slackgate.yaml'), yaml)
   const t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir: join(dir, 'data') })
   await t.app.listen({ host: '127.0.0.1', port: 0 })
@@ -30,7 +32,10 @@ function untilClosed(socket: Socket, ms = 6000): Promise<Ending> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
     let text = ''
-    const timer = setTimeout(() => reject(new Error(`still open after ${ms} ms; received: ${JSON.stringify(text.slice(0, 200))}`)), ms)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`still open after ${ms} ms; received: ${JSON.stringify(text.slice(0, 200))}`))
+    }, ms)
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1')
     })
@@ -123,6 +128,33 @@ describe('timeouts over a real socket', () => {
 
   it('refuses a header deadline longer than the request deadline at load', async () => {
     await expect(listening({ headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 })).rejects.toThrow(/server\.headersTimeoutMs/)
+  })
+})
+
+describe('timeouts over TLS', () => {
+  let t: TestApp
+  let port: number
+  beforeAll(async () => {
+    const pki = createTestPki()
+    const tls = `  tls:\n    cert: { ref: "file:${pki.server.certPath}" }\n    key: { ref: "file:${pki.server.keyPath}" }\n`
+    ;({ t, port } = await listening({ headersTimeoutMs: 1000, requestTimeoutMs: 1500 }, tls))
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('closes a connection that never starts its TLS handshake at the header deadline', async () => {
+    const socket = await openSocket(port)
+    const end = await untilClosed(socket)
+    expect(end.ms).toBeLessThan(3000)
+  })
+
+  it('closes a connection that completes its handshake and sends nothing at the header deadline', async () => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject))
+    const end = await untilClosed(socket)
+    expect(end.ms).toBeGreaterThanOrEqual(900)
+    expect(end.ms).toBeLessThan(3000)
   })
 })
 
