@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { waitFor } from '../contract/job-queue.contract.js'
 import { runCli, startGateway, type RunningGateway } from '../helpers/cli.js'
 import { OTHER_SECRET, SECRET } from '../helpers/signing.js'
 
@@ -197,7 +198,8 @@ describe('slackgate start', () => {
     running.push(gw)
     const logged = gw.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string })
     expect(logged).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^no routes: every request is acknowledged and dropped as unrouted/) }))
-    expect(gw.output()).toContain('slackgate: WARNING: no routes')
+    // stderr is its own pipe: the banner may arrive after the log line that said "listening".
+    await waitFor(() => gw.output().includes('slackgate: WARNING: no routes'))
     const ready = await fetch(`${gw.url}/readyz`)
     expect(ready.status).toBe(200)
     expect(await ready.json()).toMatchObject({ ready: true, warnings: [expect.stringMatching(/^no routes: /)] })
