@@ -1,5 +1,5 @@
 import type { RouteConfig } from '../config/schema.js'
-import type { LoadedHandlers } from '../dispatch/load-handler-module.js'
+import type { LoadedHandlers } from '../dispatch/load-handlers.js'
 import { compileRouteAccess, type AccessRule, type DenyList } from './route-access.js'
 
 export interface LintFinding {

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs'
+import { ConfigError } from '../config/errors.js'
+import type { RouteConfig } from '../config/schema.js'
+import type { MatchKind } from '../slack/match-keys.js'
+import { buildRegistry, type HandlerRegistry } from './handler-registry.js'
+import { loadHandlerModule } from './load-handler-module.js'
+
+/** A handler route whose module cannot serve it. */
+export interface HandlerProblem {
+  /** The route's index in `routes`, for the config key `routes[i].handler`. */
+  readonly index: number
+  readonly route: string
+  readonly message: string
+}
+
+export interface LoadedHandlers {
+  /** One registry per handler module (keyed by its absolute path), for every module that loaded. */
+  readonly registries: Map<string, HandlerRegistry>
+  readonly problems: readonly HandlerProblem[]
+}
+
+/**
+ * Loads each handler module once and checks, for every route with a handler, that its module
+ * registers the route's match. The route (YAML) says who may run what; the module (code)
+ * says what runs: a route whose module has nothing for it would only fail at its first
+ * request, so it is found here, at start (and by `slackgate policy lint`).
+ */
+export async function loadHandlers(routes: readonly RouteConfig[]): Promise<LoadedHandlers> {
+  const registries = new Map<string, HandlerRegistry>()
+  const failed = new Map<string, string>()
+  const problems: HandlerProblem[] = []
+  for (const [index, route] of routes.entries()) {
+    const path = route.handler
+    if (path === undefined) continue
+    if (!registries.has(path) && !failed.has(path)) {
+      try {
+        if (!existsSync(path)) throw new Error(`cannot find ${path} (a handler path is relative to the config file)`)
+        registries.set(path, buildRegistry(await loadHandlerModule(path), path))
+      } catch (err) {
+        failed.set(path, err instanceof Error ? err.message : String(err))
+      }
+    }
+    const registry = registries.get(path)
+    const [kind, id] = matchOf(route)
+    const message =
+      registry === undefined
+        ? (failed.get(path) as string)
+        : registry.handles(kind, id)
+          ? undefined
+          : `${path} registers no handler for ${kind} ${id}: add gateway.${kind}(${JSON.stringify(id)}, …) to it, or forward the route instead`
+    if (message !== undefined) problems.push({ index, route: route.name, message })
+  }
+  return { registries, problems }
+}
+
+/** `loadHandlers`, where any problem is a configuration error naming each route and its fix. */
+export async function loadHandlerRegistries(routes: readonly RouteConfig[]): Promise<Map<string, HandlerRegistry>> {
+  const { registries, problems } = await loadHandlers(routes)
+  if (problems.length > 0) {
+    throw new ConfigError('invalid_config', problems.map((p) => ({ key: `routes[${p.index}].handler`, message: `route ${p.route}: ${p.message}` })))
+  }
+  return registries
+}
+
+/** A route's match, which the schema requires to name exactly one (kind, id). */
+export function matchOf(route: RouteConfig): readonly [MatchKind, string] {
+  return Object.entries(route.match).find(([, id]) => id !== undefined) as [MatchKind, string]
+}
