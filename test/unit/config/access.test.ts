@@ -1,22 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/config/errors.js'
-import { loadConfig } from '../../../src/config/load.js'
-import { NOW, SECRET } from '../../helpers/signing.js'
 import { problemsOf } from '../../helpers/config-error.js'
-
-let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slackgate-access-'))
-})
-
-function load(yaml: string, env: Record<string, string> = {}) {
-  const file = join(dir, 'slackgate.yaml')
-  writeFileSync(file, yaml)
-  return loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, ...env }, now: NOW })
-}
+import { loadYaml } from '../../helpers/config-file.js'
 
 const route = (access: string, match = '{ command: /deploy }') => `routes:
   - name: deploy
@@ -31,13 +16,13 @@ const workflowJwt = `    jwt:
 
 describe('access rules in config', () => {
   it('refuses a route without a rule: routes are closed by default', () => {
-    const problems = problemsOf(() => load(route('')))
+    const problems = problemsOf(() => loadYaml(route('')))
     expect(problems).toEqual([{ key: 'routes[0].access', message: expect.stringMatching(/closed by default.*public: true/) }])
   })
 
   it('takes a route that says public: true, and one with rules', () => {
-    expect(load(route('    public: true\n')).routes[0]).toMatchObject({ public: true })
-    const config = load(route('    access:\n      rules:\n        - { name: ops, workspaces: [T1], channels: [C1] }\n'))
+    expect(loadYaml(route('    public: true\n')).routes[0]).toMatchObject({ public: true })
+    const config = loadYaml(route('    access:\n      rules:\n        - { name: ops, workspaces: [T1], channels: [C1] }\n'))
     expect(config.routes[0]?.access?.rules[0]).toEqual({ name: 'ops', workspaces: ['T1'], channels: ['C1'], allowDirectMessages: false, allowSharedChannels: false })
   })
 
@@ -66,12 +51,12 @@ describe('access rules in config', () => {
     ['a lookup budget past Slack\'s 3 s', 'directory:\n  slack: { botToken: { ref: env:BOT }, lookupTimeoutMs: 5000 }\n', 'directory.slack.lookupTimeoutMs', /./],
     ['a literal bot token', 'directory:\n  slack: { botToken: { ref: xoxb-123 } }\n', 'directory.slack.botToken.ref', /secret reference/],
   ])('refuses %s', (_name, yaml, key, message) => {
-    const problems = problemsOf(() => load(yaml, { WF: 'w'.repeat(40), BOT: 'xoxb-test' }))
+    const problems = problemsOf(() => loadYaml(yaml, { WF: 'w'.repeat(40), BOT: 'xoxb-test' }))
     expect(problems).toContainEqual({ key, message: expect.stringMatching(message) })
   })
 
   it('takes subjects and scopes on a workflow route', () => {
-    const config = load(
+    const config = loadYaml(
       route(`${workflowJwt}    access:\n      rules: [{ name: billing, subjects: [svc-billing], scopes: ["payments:approve"] }]\n`, '{ workflow: approve }'),
       { WF: 'w'.repeat(40) },
     )
@@ -79,7 +64,7 @@ describe('access rules in config', () => {
   })
 
   it('resolves a live directory; its bot token is read by reference and never printable', () => {
-    const config = load('directory:\n  slack: { botToken: { ref: env:BOT }, apiUrl: "http://127.0.0.1:9/api" }\n', { BOT: 'xoxb-secret-value' })
+    const config = loadYaml('directory:\n  slack: { botToken: { ref: env:BOT }, apiUrl: "http://127.0.0.1:9/api" }\n', { BOT: 'xoxb-secret-value' })
     expect(config.directory).toMatchObject({ kind: 'slack', apiUrl: 'http://127.0.0.1:9/api', ttlSeconds: 300, maxStaleSeconds: 3600, lookupTimeoutMs: 1000 })
     expect(config.directory?.kind === 'slack' && config.directory.token()).toBe('xoxb-secret-value')
     expect(JSON.stringify(config)).not.toContain('xoxb-secret-value')
@@ -87,7 +72,7 @@ describe('access rules in config', () => {
 
   it('names an unset bot token variable, as unresolved_secret', () => {
     try {
-      load('directory:\n  slack: { botToken: { ref: env:BOT } }\n')
+      loadYaml('directory:\n  slack: { botToken: { ref: env:BOT } }\n')
       throw new Error('expected a ConfigError')
     } catch (err) {
       expect((err as ConfigError).code).toBe('unresolved_secret')
@@ -96,9 +81,9 @@ describe('access rules in config', () => {
   })
 
   it('takes the admin contact for refusals, globally and per route', () => {
-    const config = load(`policy:\n  adminContact: "#it-help"\n${route('    access:\n      adminContact: "@oncall"\n      rules: [{ name: a, users: [U1] }]\n')}`)
+    const config = loadYaml(`policy:\n  adminContact: "#it-help"\n${route('    access:\n      adminContact: "@oncall"\n      rules: [{ name: a, users: [U1] }]\n')}`)
     expect(config.policy.adminContact).toBe('#it-help')
     expect(config.routes[0]?.access?.adminContact).toBe('@oncall')
-    expect(load('').policy.adminContact).toBe('your Slack admin')
+    expect(loadYaml('').policy.adminContact).toBe('your Slack admin')
   })
 })

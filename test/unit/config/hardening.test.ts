@@ -1,28 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../../src/config/load.js'
+import { describe, expect, it } from 'vitest'
 import { configErrorOf, problemsOf } from '../../helpers/config-error.js'
-import { NOW, SECRET } from '../../helpers/signing.js'
-
-let dir: string
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slackgate-hardening-'))
-})
-
-function load(yaml: string, env: Record<string, string> = {}) {
-  const file = join(dir, 'slackgate.yaml')
-  writeFileSync(file, yaml)
-  return loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET, ...env }, now: NOW })
-}
+import { loadYaml } from '../../helpers/config-file.js'
 
 describe('signing secrets shorter than Slack’s', () => {
   const short = 'abcdef0123456789abcdef012345678' // 31 characters: one short of Slack's 32
 
   it('are refused, naming the key and the fix, never the value', () => {
-    const err = configErrorOf(() => load('', { SLACK_SIGNING_SECRET: short }))
+    const err = configErrorOf(() => loadYaml('', { SLACK_SIGNING_SECRET: short }))
     expect(err.code).toBe('invalid_config')
     expect(err.problems).toEqual([
       { key: 'slack.signingSecrets[0].ref', message: expect.stringContaining('shorter than a Slack signing secret (32 characters)') },
@@ -32,13 +17,13 @@ describe('signing secrets shorter than Slack’s', () => {
   })
 
   it('the previous secret too', () => {
-    const problems = problemsOf(() => load('', { SLACK_SIGNING_SECRET_PREVIOUS: 'x'.repeat(16) }))
+    const problems = problemsOf(() => loadYaml('', { SLACK_SIGNING_SECRET_PREVIOUS: 'x'.repeat(16) }))
     expect(problems.map((p) => p.key)).toEqual(['slack.signingSecrets[1].ref'])
   })
 
   it('a Slack-length secret is accepted, and a short one when the config says so explicitly', () => {
-    expect(load('', { SLACK_SIGNING_SECRET: 'a'.repeat(32) }).slack.signingSecrets).toHaveLength(1)
-    expect(load('slack: { allowShortSigningSecret: true }\n', { SLACK_SIGNING_SECRET: short }).slack.signingSecrets).toHaveLength(1)
+    expect(loadYaml('', { SLACK_SIGNING_SECRET: 'a'.repeat(32) }).slack.signingSecrets).toHaveLength(1)
+    expect(loadYaml('slack: { allowShortSigningSecret: true }\n', { SLACK_SIGNING_SECRET: short }).slack.signingSecrets).toHaveLength(1)
   })
 })
 
@@ -49,14 +34,14 @@ describe('directory.slack.apiUrl: the bot token travels there', () => {
     apiUrl: ${apiUrl}
 `
   it.each(['http://slack.example.com/api', 'http://10.0.0.8:8080/api', 'http://127.0.0.1.nip.io/api'])('must be https off loopback: %s', (url) => {
-    const problems = problemsOf(() => load(directory(url), { BOT: 'xoxb-1' }))
+    const problems = problemsOf(() => loadYaml(directory(url), { BOT: 'xoxb-1' }))
     expect(problems).toEqual([{ key: 'directory.slack.apiUrl', message: expect.stringContaining('must be https') }])
   })
 
   it.each(['https://slack.com/api', 'http://127.0.0.1:4000/api', 'http://127.0.0.2:4000', 'http://localhost:9/api', 'http://[::1]:9/api'])(
     'https, or http to loopback: %s',
     (url) => {
-      expect(load(directory(url), { BOT: 'xoxb-1' }).directory).toMatchObject({ kind: 'slack', apiUrl: url })
+      expect(loadYaml(directory(url), { BOT: 'xoxb-1' }).directory).toMatchObject({ kind: 'slack', apiUrl: url })
     },
   )
 })
@@ -74,12 +59,12 @@ describe('routes[].jwt.jwks.cooldownSeconds', () => {
       audience: slackgate
 `
   it.each([0, 1, 9.5])('refuses a cooldown under 10 s (%s): every unknown kid would be a fetch', (cooldown) => {
-    const problems = problemsOf(() => load(workflow(`{ url: "https://idp.example.com/jwks.json", cooldownSeconds: ${cooldown} }`)))
+    const problems = problemsOf(() => loadYaml(workflow(`{ url: "https://idp.example.com/jwks.json", cooldownSeconds: ${cooldown} }`)))
     expect(problems).toEqual([{ key: 'routes[0].jwt.jwks.cooldownSeconds', message: expect.stringContaining('at least 10 s') }])
   })
 
   it('defaults to 30 s, as jose does', () => {
-    const config = load(workflow('{ url: "https://idp.example.com/jwks.json" }'))
+    const config = loadYaml(workflow('{ url: "https://idp.example.com/jwks.json" }'))
     expect(config.workflows[0]?.verifier.jwks?.cooldownMs).toBe(30_000)
   })
 })
@@ -95,7 +80,7 @@ describe('tokens.keys', () => {
     ['a truncated PEM', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHNlY3JldC1wcml2YXRl\n-----END PRIVATE KEY-----'],
     ['neither', 'c2VjcmV0LXByaXZhdGUtbWF0ZXJpYWwtd2l0aG91dC1hbnktZnJhbWluZw'],
   ])('a malformed key (%s) is refused at load, echoing none of its characters', (_name, key) => {
-    const err = configErrorOf(() => load(tokens(), { TOKEN_KEY: key }))
+    const err = configErrorOf(() => loadYaml(tokens(), { TOKEN_KEY: key }))
     expect(err.problems).toEqual([{ key: 'tokens.keys[0].ref', message: expect.stringContaining('is not a private key') }])
     expect(echoed(err.message, key)).toEqual([])
   })
@@ -103,11 +88,11 @@ describe('tokens.keys', () => {
   it('a public key, or a key of another type than tokens.algorithm, is refused at load', () => {
     const ed = generateKeyPairSync('ed25519')
     const pub = JSON.stringify(ed.publicKey.export({ format: 'jwk' }))
-    expect(problemsOf(() => load(tokens(), { TOKEN_KEY: pub }))[0]?.message).toContain('is not a private key')
+    expect(problemsOf(() => loadYaml(tokens(), { TOKEN_KEY: pub }))[0]?.message).toContain('is not a private key')
     const rsa = (generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).trimEnd()
-    expect(problemsOf(() => load(tokens(), { TOKEN_KEY: rsa }))[0]?.message).toBe('is an rsa key; tokens.algorithm EdDSA signs with ed25519')
+    expect(problemsOf(() => loadYaml(tokens(), { TOKEN_KEY: rsa }))[0]?.message).toBe('is an rsa key; tokens.algorithm EdDSA signs with ed25519')
     const pem = (ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).trimEnd()
-    expect(load(tokens(), { TOKEN_KEY: pem }).tokens.suppliedKeys).toHaveLength(1)
-    expect(load(tokens('RS256'), { TOKEN_KEY: rsa }).tokens.suppliedKeys).toHaveLength(1)
+    expect(loadYaml(tokens(), { TOKEN_KEY: pem }).tokens.suppliedKeys).toHaveLength(1)
+    expect(loadYaml(tokens('RS256'), { TOKEN_KEY: rsa }).tokens.suppliedKeys).toHaveLength(1)
   })
 })
