@@ -9,6 +9,7 @@ import { loadHandlers } from '../dispatch/load-handlers.js'
 import { lintHandlers, lintPolicies, type LintFinding } from '../policy/lint.js'
 import { openDirectory } from '../policy/open-directory.js'
 import { compileRouteAccess } from '../policy/route-access.js'
+import { conversationKind } from '../slack/direct-message.js'
 import { CliError } from './cli-error.js'
 
 export interface ExplainOptions {
@@ -87,10 +88,17 @@ function requestOf(opts: ExplainOptions): AccessRequest {
     ...pick('userTeamId', '--user-team', teamIdSchema, opts.userTeam),
     ...pick('subject', '--subject', subjectSchema, opts.subject),
     ...(opts.scope !== undefined && { scopes: opts.scope.map((s) => checked('--scope', scopeSchema, s)) }),
-    // As the gateway reads a payload: a D… channel is a DM.
-    directMessage: opts.dm === true || opts.channel?.startsWith('D') === true,
+    // As the gateway reads a payload that carries only the channel id (an app_mention, say):
+    // a D… id is a DM, an unlabelled G… id is presumed one (src/slack/direct-message.ts).
+    ...directMessageFacts(opts),
     sharedChannel: opts.shared === true,
   }
+}
+
+function directMessageFacts(opts: ExplainOptions): Pick<AccessRequest, 'directMessage' | 'presumedDirectMessage'> {
+  if (opts.dm === true) return { directMessage: true, presumedDirectMessage: false }
+  const kind = conversationKind({ id: opts.channel })
+  return { directMessage: kind === 'direct' || kind === 'presumed-direct', presumedDirectMessage: kind === 'presumed-direct' }
 }
 
 function checked(flag: string, schema: z.ZodType<string>, value: string): string {

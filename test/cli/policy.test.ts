@@ -32,6 +32,10 @@ describe('slackgate policy explain', () => {
     ['deploy', ['--team', 'T0000000001', '--channel', 'C0000000002', '--user', 'U0000000001'], 1, 'DENY (channel_not_allowed) by rule deployers-in-deploys'],
     ['mentions', ['--team', 'T0000000001', '--channel', 'C0000000001', '--user', 'U0000000001'], 0, 'ALLOW by rule our-workspace'],
     ['mentions', ['--team', 'T0000000002', '--channel', 'C0000000001'], 1, 'DENY (workspace_not_allowed) by rule our-workspace'],
+    // As the live gateway reads an app_mention, which carries only the channel id: a D… id is a
+    // DM, and an unlabelled G… id (a group DM, or an old private channel) is presumed one.
+    ['mentions', ['--team', 'T0000000001', '--channel', 'D0000000001'], 1, 'DENY (direct_message_not_allowed) by rule our-workspace'],
+    ['mentions', ['--team', 'T0000000001', '--channel', 'G0000000001'], 1, 'DENY (direct_message_not_allowed) by rule our-workspace'],
   ])('answers for the example route %s (%j)', (route, args, status, line) => {
     const out = explain(EXAMPLE, ['--route', route, ...args])
     expect(out.stderr).toBe('')
