@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { createJwtVerifier, type JwtIdentity, type JwtVerifier } from './jwt-bearer.js'
 import type { JwtCode } from './jwt-errors.js'
+import { joinedHeaderValue, rawHeaderValue, type HeaderValue } from './header-value.js'
 
 export interface VerifyGatewayTokenOptions {
   /** The gateway's key set, `https://<gateway>/.well-known/jwks.json` (cached, refetched on a new kid). */
@@ -13,10 +14,18 @@ export interface VerifyGatewayTokenOptions {
   readonly clockToleranceSeconds?: number
 }
 
-/** A request as a service received it: a web `Request`, or headers and the raw body. */
+/**
+ * A request as a service received it: a web `Request`, or headers and the raw body. With
+ * Node's `IncomingMessage`, pass its `rawHeaders` too: `headers` keeps only the first of two
+ * `Authorization` headers, and a repeated one must be refused, not picked from.
+ */
 export type GatewayTokenInput =
   | Request
-  | { readonly headers: IncomingHttpHeaders | Headers; readonly body: string | Uint8Array }
+  | {
+      readonly headers: IncomingHttpHeaders | Headers
+      readonly rawHeaders?: readonly string[]
+      readonly body: string | Uint8Array
+    }
 
 /** What a verified gateway token says about the work it came with. */
 export interface GatewayTokenClaims extends JwtIdentity {
@@ -79,14 +88,21 @@ export async function verifyGatewayToken(input: GatewayTokenInput, options: Veri
   return { ...verdict.identity, route: claims.route, jobId: claims.jti as string }
 }
 
-async function read(input: GatewayTokenInput): Promise<{ authorization: string | undefined; body: string | Uint8Array }> {
+// A repeated Authorization header is `malformed_token`, as at the gateway's own endpoints:
+// fetch's Headers joins repeats with ", " (a bearer token has no comma), rawHeaders lists them.
+async function read(input: GatewayTokenInput): Promise<{ authorization: HeaderValue; body: string | Uint8Array }> {
   if (input instanceof Request) {
     return {
-      authorization: input.headers.get('authorization') ?? undefined,
+      authorization: joinedHeaderValue(input.headers, 'authorization'),
       body: new Uint8Array(await input.clone().arrayBuffer()),
     }
   }
-  const { headers } = input
-  const authorization = headers instanceof Headers ? (headers.get('authorization') ?? undefined) : headers.authorization
+  const { headers, rawHeaders } = input
+  const authorization =
+    rawHeaders !== undefined
+      ? rawHeaderValue(rawHeaders, 'authorization')
+      : headers instanceof Headers
+        ? joinedHeaderValue(headers, 'authorization')
+        : headers.authorization
   return { authorization, body: input.body }
 }

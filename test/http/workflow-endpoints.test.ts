@@ -304,6 +304,15 @@ describe('gateway tokens and key rotation', () => {
     await expect(verifyGatewayToken({ headers: first.headers, body: first.raw.replace('42', '43') }, options)).rejects.toThrow(GatewayTokenError)
     await expect(verifyGatewayToken({ headers: first.headers, body: first.raw.replace('42', '43') }, options)).rejects.toMatchObject({ code: 'body_mismatch' })
     await expect(verifyGatewayToken(asReceived, { ...options, audience: 'someone-else' })).rejects.toMatchObject({ code: 'wrong_audience' })
+    // A repeated Authorization header is refused, not picked from: fetch joins repeats, and
+    // Node's rawHeaders lists them (its `headers` keeps the first only).
+    const bearer = String(first.headers.authorization)
+    const twice = new Headers([['authorization', bearer], ['authorization', bearer]])
+    await expect(verifyGatewayToken(new Request('http://svc/slack', { method: 'POST', headers: twice, body: first.raw }), options)).rejects.toMatchObject({ code: 'malformed_token' })
+    await expect(verifyGatewayToken({ headers: twice, body: first.raw }, options)).rejects.toMatchObject({ code: 'malformed_token' })
+    const rawHeaders = ['Authorization', bearer, 'authorization', bearer]
+    await expect(verifyGatewayToken({ headers: first.headers, rawHeaders, body: first.raw }, options)).rejects.toMatchObject({ code: 'malformed_token' })
+    expect((await verifyGatewayToken({ headers: first.headers, rawHeaders: ['Authorization', bearer], body: first.raw }, options)).jobId).toBe(first.body.jobId)
 
     // Rotate (to EdDSA, from this config's RS256): the new key signs; the old one stays
     // published for the grace period.
