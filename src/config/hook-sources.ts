@@ -15,8 +15,21 @@ export interface HookSource {
   readonly dedupeSeconds: number
 }
 
-/** Resolves every source's secrets; problems are reported by key, never with a value. */
-export function resolveHookSources(sources: readonly SourceConfig[], env: NodeJS.ProcessEnv, baseDir: string, problems: ConfigProblem[]): HookSource[] {
+/** Slack's signing secrets are 32 hexadecimal characters; a shorter one is a mistake (or a guessable test value). */
+export const SLACK_SIGNING_SECRET_LENGTH = 32
+
+/**
+ * Resolves every source's secrets; problems are reported by key, never with a value. A
+ * `preset: slack` source's secret is a Slack signing secret: as long as Slack's, unless
+ * `slack.allowShortSigningSecret` (tests only) says otherwise.
+ */
+export function resolveHookSources(
+  sources: readonly SourceConfig[],
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  problems: ConfigProblem[],
+  allowShortSlackSecret = false,
+): HookSource[] {
   return sources.map((source, i) => {
     const scheme: HookScheme =
       source.preset === 'generic'
@@ -39,6 +52,14 @@ export function resolveHookSources(sources: readonly SourceConfig[], env: NodeJS
         return void problems.push({ key, message: (err as Error).message })
       }
       if (bytes.length < 16) return void problems.push({ key, message: 'a webhook secret must be at least 16 bytes' })
+      if (source.preset === 'slack' && resolved.value.length < SLACK_SIGNING_SECRET_LENGTH && !allowShortSlackSecret) {
+        return void problems.push({
+          key,
+          message:
+            `is shorter than a Slack signing secret (${SLACK_SIGNING_SECRET_LENGTH} characters): copy the Signing Secret from ` +
+            "your app's Basic Information page (slack.allowShortSigningSecret: true is for tests only)",
+        })
+      }
       const notAfter = entry.notAfter === undefined ? undefined : Date.parse(entry.notAfter) / 1000
       secrets.push({ key: createSecretKey(bytes), ...(notAfter !== undefined && { notAfter }) })
     })

@@ -9,7 +9,7 @@ import { resolveSecretRef } from './secret-ref.js'
 import { resolveServerTls, type ServerTls } from './server-tls.js'
 import { privateKeyProblem } from './token-keys.js'
 import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
-import { resolveHookSources, type HookSource } from './hook-sources.js'
+import { resolveHookSources, SLACK_SIGNING_SECRET_LENGTH, type HookSource } from './hook-sources.js'
 
 /** The validated configuration with secrets resolved. Holds no secret in printable form. */
 export interface GatewayConfig {
@@ -71,8 +71,7 @@ export type StoreLocation =
   | { readonly kind: 'redis'; readonly url: string }
   | { readonly kind: 'postgres'; readonly url: string }
 
-/** Slack's signing secrets are 32 hexadecimal characters; a shorter one is a mistake (or a guessable test value). */
-export const SLACK_SIGNING_SECRET_LENGTH = 32
+export { SLACK_SIGNING_SECRET_LENGTH } from './hook-sources.js'
 
 /** The embedded database file inside the data directory. */
 export const EMBEDDED_DATABASE = 'slackgate.db'
@@ -125,7 +124,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const signingSecrets = options.withoutSecrets === true ? [] : resolveSigningSecrets(config, env, baseDir, now)
   const problems: ConfigProblem[] = []
   const workflows = options.withoutSecrets === true ? [] : resolveWorkflowEndpoints(config.routes, env, baseDir, problems)
-  const sources = options.withoutSecrets === true ? [] : resolveHookSources(config.sources, env, baseDir, problems)
+  const sources = options.withoutSecrets === true ? [] : resolveHookSources(config.sources, env, baseDir, problems, config.slack.allowShortSigningSecret)
   const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const tls = options.withoutSecrets === true ? undefined : resolveServerTls(config.server.tls, env, baseDir, problems)

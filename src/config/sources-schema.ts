@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { secretRefSchema } from './secret-ref-schema.js'
+import { secretRefObject } from './secret-ref-schema.js'
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name')
 
@@ -10,7 +10,7 @@ export const sourceSchema = z
     preset: z.enum(['slack', 'github', 'stripe', 'standard-webhooks', 'generic']),
     /** Several for rotation: the first that verifies wins; each stops at its `notAfter`. */
     secrets: z
-      .array(z.strictObject({ ref: secretRefSchema, notAfter: z.iso.datetime({ offset: true }).optional() }))
+      .array(secretRefObject({ notAfter: z.iso.datetime({ offset: true }).optional() }))
       .min(1)
       .max(10),
     /** The accepted clock distance, both ways, for schemes that sign a timestamp. */

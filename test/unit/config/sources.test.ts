@@ -48,6 +48,8 @@ ${route('github')}`)
     ['an unknown placeholder', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, basestring: "{secret}{body}" }\n', 'sources[0].basestring', /only \{body\}/],
     ['generic settings on a preset', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }], basestring: "{body}" }\n', 'sources[0].basestring', /preset fixes it/],
     ['a literal secret', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: "hunter2" }] }\n', 'sources[0].secrets[0].ref', /secret reference/],
+    ['a bare string where { ref } belongs', 'sources:\n  - { name: a, preset: github, secrets: [hunter2] }\n', 'sources[0].secrets[0]', /write \{ ref: env:NAME \}/],
+    ['a preset: slack secret shorter than a Slack signing secret', 'sources:\n  - { name: a, preset: slack, secrets: [{ ref: env:GH }] }\n', 'sources[0].secrets[0].ref', /shorter than a Slack signing secret \(32 characters\)/],
     ['two sources with one name', 'sources:\n  - { name: a, preset: github, secrets: [{ ref: env:GH }] }\n  - { name: a, preset: stripe, secrets: [{ ref: env:GH }] }\n', 'sources[1].name', /duplicate source/],
     ['a hook route for no source', route('nope'), 'routes[0].match.hook', /no source named nope/],
     ['a timestampHeader the basestring does not sign', 'sources:\n  - { name: a, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig }, timestampHeader: x-ts }\n', 'sources[0].timestampHeader', /is not signed: put \{timestamp\} in the basestring/],
@@ -58,14 +60,20 @@ ${route('github')}`)
     expect(problemsOf(() => load(yaml))).toContainEqual({ key, message: expect.stringMatching(message) })
   })
 
+  it('takes a short preset: slack secret only where the config allows short Slack secrets (tests)', () => {
+    const config = load('slack: { allowShortSigningSecret: true }\nsources:\n  - { name: a, preset: slack, secrets: [{ ref: env:GH }] }\n')
+    expect(config.sources.map((s) => s.name)).toEqual(['a'])
+    expect(JSON.stringify(problemsOf(() => load('sources:\n  - { name: a, preset: github, secrets: [hunter2] }\n')))).not.toContain('hunter2')
+  })
+
   it('remembers each source past its sender\'s retry horizon by default, and never less than twice its tolerance', () => {
     const config = load(`sources:
-  - { name: slack, preset: slack, secrets: [{ ref: env:GH }] }
+  - { name: slack, preset: slack, secrets: [{ ref: env:SLACK_SIGNING_SECRET }] }
   - { name: github, preset: github, secrets: [{ ref: env:GH }] }
   - { name: stripe, preset: stripe, secrets: [{ ref: env:GH }] }
   - { name: svix, preset: standard-webhooks, secrets: [{ ref: env:SW }] }
   - { name: acme, preset: generic, secrets: [{ ref: env:GH }], signature: { header: x-sig } }
-  - { name: slow, preset: slack, secrets: [{ ref: env:GH }], toleranceSeconds: 3600 }
+  - { name: slow, preset: slack, secrets: [{ ref: env:SLACK_SIGNING_SECRET }], toleranceSeconds: 3600 }
   - { name: set, preset: github, secrets: [{ ref: env:GH }], dedupeSeconds: 600 }
 ${route('github')}`)
     const day = 86_400
@@ -81,7 +89,7 @@ ${route('github')}`)
   })
 
   it('takes access rules on a route of a Slack source (it carries a Slack identity), as on /slack/*', () => {
-    const config = load(`sources:\n  - { name: app2, preset: slack, secrets: [{ ref: env:GH }] }\n${route('app2', '    access: { rules: [{ name: ops, users: [U0001] }] }\n')}`)
+    const config = load(`sources:\n  - { name: app2, preset: slack, secrets: [{ ref: env:SLACK_SIGNING_SECRET }] }\n${route('app2', '    access: { rules: [{ name: ops, users: [U0001] }] }\n')}`)
     expect(config.routes[0]?.access?.rules[0]?.name).toBe('ops')
   })
 
