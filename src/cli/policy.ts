@@ -62,7 +62,7 @@ export async function explainCommand(config: GatewayConfig, opts: ExplainOptions
  */
 export async function lintCommand(config: GatewayConfig, opts: { json?: boolean; strict?: boolean }): Promise<CommandResult> {
   const findings = [
-    ...lintPolicies(config.routes, config.directory?.kind === 'static' ? config.directory.userGroups : undefined),
+    ...lintPolicies(config.routes, config.directory?.kind === 'static' ? config.directory.userGroups : undefined, config.slackSources),
     ...(config.routes.some((r) => r.handler !== undefined) ? lintHandlers(config.routes, await loadHandlers(config.routes)) : []),
   ]
   const failing = findings.some((f) => f.level === 'error') || (opts.strict === true && findings.length > 0)

@@ -40,8 +40,9 @@ export async function serve(config: GatewayConfig): Promise<void> {
     process.stderr.write(`\n  slackgate: WARNING: ${warning}\n\n`)
   }
   for (const route of config.routes) {
-    // A hook route must say public: its source's secret is what authorises it.
-    if (route.public === true && route.match.hook === undefined) logger.warn({ slackRoute: route.name }, 'public route: anyone Slack (or its token) vouches for may run it')
+    // Any other hook route must say public: its source's secret is what authorises it.
+    const slackIdentity = route.match.hook === undefined || config.slackSources.has(route.match.hook)
+    if (route.public === true && slackIdentity) logger.warn({ slackRoute: route.name }, 'public route: anyone Slack (or its token) vouches for may run it')
   }
   logger.info(
     {

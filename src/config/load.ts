@@ -33,6 +33,11 @@ export interface GatewayConfig {
   readonly workflows: readonly WorkflowEndpoint[]
   /** Webhook sources at `/hooks/<name>`, with their secrets resolved. */
   readonly sources: readonly HookSource[]
+  /**
+   * Names of the `preset: slack` sources, known without their secrets: their routes carry a
+   * Slack identity and take access rules, so `public: true` there means what it means on /slack/*.
+   */
+  readonly slackSources: ReadonlySet<string>
   /** How the gateway mints the tokens it forwards with. */
   readonly tokens: TokensConfig
   readonly policy: ConfigFile['policy']
@@ -143,6 +148,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
     workflows,
     sources,
+    slackSources: new Set(config.sources.filter((s) => s.preset === 'slack').map((s) => s.name)),
     tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
     policy: config.policy,
     ...(directory !== undefined && { directory }),

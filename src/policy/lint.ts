@@ -20,13 +20,18 @@ export interface LintFinding {
  * deny list cancels, and rules another rule already covers. `userGroups` is the static
  * directory, when there is one: a group with no one left in it cannot let anyone in.
  */
-export function lintPolicies(routes: readonly RouteConfig[], userGroups?: Readonly<Record<string, readonly string[]>>): LintFinding[] {
+export function lintPolicies(
+  routes: readonly RouteConfig[],
+  userGroups?: Readonly<Record<string, readonly string[]>>,
+  /** Names of `preset: slack` sources: their routes carry a Slack identity, as /slack/* routes do. */
+  slackSources: ReadonlySet<string> = new Set(),
+): LintFinding[] {
   const findings: LintFinding[] = []
   for (const route of routes) {
     const access = compileRouteAccess(route)
     if (access.public) {
-      // A hook route must say public: its source's secret is what authorises it (schema.ts).
-      if (route.match.hook !== undefined) continue
+      // Any other hook route must say public: its source's secret is what authorises it (schema.ts).
+      if (route.match.hook !== undefined && !slackSources.has(route.match.hook)) continue
       findings.push({ level: 'warning', code: 'public_route', route: route.name, message: `route ${route.name} is public: anyone Slack (or its token) vouches for may run it` })
       continue
     }

@@ -12,6 +12,11 @@ describe('lintPolicies', () => {
     const findings = lintPolicies([route('status', { command: '/status' }), route('github', { hook: 'github' })])
     expect(findings.map((f) => [f.code, f.route])).toEqual([['public_route', 'status']])
   })
+
+  it('warns about a public route of a preset: slack source, which carries a Slack identity and takes rules', () => {
+    const findings = lintPolicies([route('github', { hook: 'github' }), route('app2', { hook: 'app2' })], undefined, new Set(['app2']))
+    expect(findings.map((f) => [f.code, f.route])).toEqual([['public_route', 'app2']])
+  })
 })
 
 describe('lintHandlers', () => {
