@@ -5,10 +5,21 @@ import { CLAIM_TTL_MS, claimNamespace, claimRefusal, deploymentFingerprint } fro
 import type { StoreProbe, Stores } from './open-stores.js'
 import { displayStoreUrl } from './store-problem.js'
 
-/** The running renewal of this deployment's namespace claim. */
+/**
+ * This deployment's hold on its namespace, renewed while it runs. Until every Redis it uses
+ * has granted the claim (one that did not answer at start is claimed once it answers), and
+ * whenever another deployment holds it, `held()` is false: the gateway then neither queues
+ * nor delivers (namespace-guard.ts), since either would mix its jobs with another's.
+ */
 export interface NamespaceClaim {
+  held(): boolean
+  /** Called with the new state each time `held()` changes. */
+  onChange(listener: (held: boolean) => void): void
   stop(): void
 }
+
+/** How soon a claim not (yet) held is tried again: a Redis back from an outage is claimed within this. */
+const RETRY_UNHELD_MS = 1000
 
 /**
  * The startup checks of the network stores. One that refused (no such database, a failed
@@ -16,9 +27,17 @@ export interface NamespaceClaim {
  * gateway does not start. One that did not answer is a warning: the gateway starts and
  * answers 503 until it does. Then the deployment claims its namespace on each Redis that
  * answered (refusing to start if another deployment holds it), and renews the claim while
- * it runs; a Redis that answers only later is claimed by the first renewal.
+ * it runs; a Redis that answers only later is claimed as soon as it does, and until then
+ * the claim is not held.
  */
-export async function checkStores(stores: Stores, config: GatewayConfig, logger: Logger, timeoutMs: number): Promise<NamespaceClaim | undefined> {
+export async function checkStores(
+  stores: Stores,
+  config: GatewayConfig,
+  logger: Logger,
+  timeoutMs: number,
+  /** How often a held claim is renewed; a third of its lifetime unless a test says otherwise. */
+  renewMs = CLAIM_TTL_MS / 3,
+): Promise<NamespaceClaim | undefined> {
   const probes = await stores.probe(timeoutMs)
   refuseMisconfigured(probes)
   for (const { port, url } of probes.filter((p) => p.failure?.kind === 'unreachable')) {
@@ -28,26 +47,58 @@ export async function checkStores(stores: Stores, config: GatewayConfig, logger:
 
   const fingerprint = deploymentFingerprint(config.routes)
   const { namespace } = config
+  const holds = new Map<string, boolean>()
   for (const [url, client] of stores.redis) {
     const result = await claimNamespace(client, namespace, fingerprint).catch(() => undefined)
     if (result?.ok === false) {
       throw new ConfigError('invalid_config', [{ key: 'namespace', message: claimRefusal(namespace, displayStoreUrl(url), fingerprint, result.heldBy) }])
     }
+    holds.set(url, result?.ok === true)
   }
-  const renew = () => {
-    for (const [url, client] of stores.redis) {
-      claimNamespace(client, namespace, fingerprint).then(
-        (result) => {
-          if (!result.ok) logger.error({ namespace, url: displayStoreUrl(url), heldBy: result.heldBy, fingerprint }, 'another deployment took this namespace')
-        },
-        // Redis is down: readiness reports it; the next renewal tries again.
-        () => undefined,
-      )
+  const allHeld = () => [...holds.values()].every(Boolean)
+  let held = allHeld()
+  const listeners: Array<(held: boolean) => void> = []
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+
+  const renew = async () => {
+    await Promise.all(
+      [...stores.redis].map(async ([url, client]) => {
+        try {
+          const result = await claimNamespace(client, namespace, fingerprint)
+          if (!result.ok && holds.get(url) !== false) {
+            logger.error({ namespace, url: displayStoreUrl(url), heldBy: result.heldBy, fingerprint }, 'another deployment holds this namespace: not queueing or delivering')
+          }
+          holds.set(url, result.ok)
+        } catch {
+          // Redis is down: readiness reports it. The claim may lapse meanwhile, so it is not
+          // counted as held until a renewal succeeds.
+          holds.set(url, false)
+        }
+      }),
+    )
+    if (stopped) return
+    const now = allHeld()
+    if (now !== held) {
+      held = now
+      if (now) logger.info({ namespace }, 'namespace claimed')
+      for (const listener of listeners) listener(now)
     }
+    schedule()
   }
-  const timer = setInterval(renew, CLAIM_TTL_MS / 3)
-  timer.unref()
-  return { stop: () => clearInterval(timer) }
+  const schedule = () => {
+    timer = setTimeout(() => void renew(), held ? renewMs : Math.min(renewMs, RETRY_UNHELD_MS))
+    timer.unref()
+  }
+  schedule()
+  return {
+    held: () => held,
+    onChange: (listener) => void listeners.push(listener),
+    stop: () => {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ import { heldSecrets } from './held-secrets.js'
 import type { RouteConfig } from '../config/schema.js'
 import { openStores, type Stores } from './open-stores.js'
 import { checkStores, type NamespaceClaim } from './check-stores.js'
+import { guardQueue, NamespaceNotHeldError } from './namespace-guard.js'
 import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readonly readinessTimeoutMs?: number
   /** How long startup waits for the network stores to answer (default 5 s). */
   readonly storeTimeoutMs?: number
+  /** How often the namespace claim on a shared Redis is renewed (default 20 s); for tests. */
+  readonly namespaceRenewMs?: number
 }
 
 export interface Gateway {
@@ -79,7 +82,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { now: clockMs },
     )
     const keys = signingKeys
-    claim = await checkStores(stores, config, logger, options.storeTimeoutMs ?? 5000)
+    claim = await checkStores(stores, config, logger, options.storeTimeoutMs ?? 5000, options.namespaceRenewMs)
+    const held = claim
+    // On a shared Redis, work is queued and taken only while this deployment holds its namespace.
+    const queue = held === undefined ? stores.queue : guardQueue(stores.queue, held)
+    const readiness =
+      held === undefined
+        ? stores.readiness
+        : [...stores.readiness, { name: 'namespace', check: () => (held.held() ? Promise.resolve() : Promise.reject(new NamespaceNotHeldError())) }]
     // Every handler route's module loads and registers the route's match, or the start fails.
     const registries = await loadHandlerRegistries(config.routes)
     directory = openDirectory(config.directory, {
@@ -89,7 +99,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const doFetch = options.fetch ?? fetch
     const admit = createAdmission({
       nonces: stores.nonces,
-      queue: stores.queue,
+      queue,
       router: createRouter(config.routes),
       ttlSeconds: config.replay.ttlSeconds,
     })
@@ -101,7 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       admit,
       respond: (url, message) => respondTo(url, message, doFetch),
       audit: stores.audit,
-      readiness: stores.readiness,
+      readiness,
       jwks: () => keys.jwks(),
       metrics,
       auditHead: () => stores.audit.head(),
@@ -157,7 +167,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       signingKeys: keys,
       metrics,
       startWorkers() {
-        consumer ??= stores.queue.consume(deliverAndLog, {
+        consumer ??= queue.consume(deliverAndLog, {
           concurrency: config.queue.concurrency,
           onError: (err) => workerLog.error({ err }, 'queue unavailable'),
         })

@@ -26,6 +26,8 @@ export interface TestAppOptions {
   readonly clock?: () => number
   readonly fetch?: typeof fetch
   readonly workers?: boolean
+  readonly storeTimeoutMs?: number
+  readonly namespaceRenewMs?: number
 }
 
 /** The real gateway (embedded stores in a fresh data directory), logs captured, clock pinned to NOW. */
@@ -45,6 +47,8 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     clock: options.clock ?? (() => NOW),
     readinessTimeoutMs: 300,
     ...(options.fetch !== undefined && { fetch: options.fetch }),
+    ...(options.storeTimeoutMs !== undefined && { storeTimeoutMs: options.storeTimeoutMs }),
+    ...(options.namespaceRenewMs !== undefined && { namespaceRenewMs: options.namespaceRenewMs }),
   })
   if (options.workers === true) gateway.startWorkers()
   return {
