@@ -20,6 +20,13 @@ export interface GatewayConfig {
   readonly slack: {
     readonly signingSecrets: readonly SigningSecret[]
     readonly timestampToleranceSeconds: number
+    /** Base URL of the Slack Web API, without a trailing slash. */
+    readonly apiUrl: string
+    /** `slack.botToken`, read on demand (never held in printable form). */
+    readonly botToken?: () => string
+    readonly clientId?: string
+    /** `slack.clientSecret`, read on demand. */
+    readonly clientSecret?: () => string
   }
   readonly log: ConfigFile['log']
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
@@ -132,6 +139,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const sources = options.withoutSecrets === true ? [] : resolveHookSources(config.sources, env, baseDir, problems, config.slack.allowShortSigningSecret)
   const suppliedKeys = resolveSuppliedKeys(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const botToken = secretReader(config.slack.botToken?.ref, 'slack.botToken.ref', env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const clientSecret = secretReader(config.slack.clientSecret?.ref, 'slack.clientSecret.ref', env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const tls = options.withoutSecrets === true ? undefined : resolveServerTls(config.server.tls, env, baseDir, problems)
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
   const { keys: _refs, ...tokens } = config.tokens
@@ -139,7 +148,14 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   return {
     server: { ...withoutTls(config.server), ...(tls !== undefined && { tls }) },
     dataDir,
-    slack: { signingSecrets, timestampToleranceSeconds: config.slack.timestampToleranceSeconds },
+    slack: {
+      signingSecrets,
+      timestampToleranceSeconds: config.slack.timestampToleranceSeconds,
+      apiUrl: config.slack.apiUrl.replace(/\/+$/, ''),
+      ...(botToken !== undefined && { botToken }),
+      ...(config.slack.clientId !== undefined && { clientId: config.slack.clientId }),
+      ...(clientSecret !== undefined && { clientSecret }),
+    },
     log: config.log,
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
     queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
@@ -312,6 +328,31 @@ function resolveDirectory(
   }
   const { botToken: _ref, ...settings } = slack
   return { kind: 'slack', ...settings, token }
+}
+
+/**
+ * A secret read once at load (its problem reported under `key`), or, when loaded without
+ * secrets, on first use (a missing one throws then). Undefined when not configured.
+ */
+function secretReader(
+  ref: string | undefined,
+  key: string,
+  env: NodeJS.ProcessEnv,
+  baseDir: string,
+  problems: ConfigProblem[] | undefined,
+): (() => string) | undefined {
+  if (ref === undefined) return undefined
+  if (problems === undefined) {
+    return () => {
+      const resolved = resolveSecretRef(ref, env, baseDir)
+      if (!resolved.ok) throw new ConfigError('unresolved_secret', [{ key, message: resolved.message }])
+      return resolved.value
+    }
+  }
+  const resolved = resolveSecretRef(ref, env, baseDir)
+  if (!resolved.ok) problems.push({ key, message: resolved.message })
+  const value = resolved.ok ? resolved.value : ''
+  return () => value
 }
 
 function storeLocation(url: string, dataDir: string, baseDir: string): StoreLocation {

@@ -201,6 +201,18 @@ export const configSchema = z.strictObject({
       timestampToleranceSeconds: z.number().int().min(1).max(3600).default(DEFAULT_TOLERANCE_SECONDS),
       /** Tests only: accept signing secrets shorter than Slack's own (32 characters). */
       allowShortSigningSecret: z.boolean().default(false),
+      /** Base URL of every Slack Web API call the gateway and its handlers make (a proxy, or a local fake in tests). */
+      apiUrl: httpsOrLoopbackUrl('slack.apiUrl').default('https://slack.com/api'),
+      /** A single-workspace app's bot token: an installation of its own, with no install flow. */
+      botToken: secretRefObject({}).optional(),
+      /** The app's Client ID (Basic Information), for the OAuth install flow and token refresh. */
+      clientId: z.string().regex(/^[0-9]+\.[0-9]+$/, "must be the app's Client ID (digits.digits), from Basic Information").optional(),
+      /** The app's Client Secret, by reference. */
+      clientSecret: secretRefObject({}).optional(),
+    })
+    .refine((s) => (s.clientId === undefined) === (s.clientSecret === undefined), {
+      path: ['clientSecret'],
+      message: 'slack.clientId and slack.clientSecret go together (both from Basic Information)',
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),

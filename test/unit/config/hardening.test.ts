@@ -96,3 +96,26 @@ describe('tokens.keys', () => {
     expect(loadYaml(tokens('RS256'), { TOKEN_KEY: rsa }).tokens.suppliedKeys).toHaveLength(1)
   })
 })
+
+describe('the Slack app settings the Web API and the install flow use', () => {
+  it('slack.apiUrl must be https off loopback (tokens are sent there), and loses a trailing slash', () => {
+    expect(problemsOf(() => loadYaml('slack: { apiUrl: "http://slack.example.com/api" }\n'))).toEqual([
+      { key: 'slack.apiUrl', message: expect.stringContaining('must be https') },
+    ])
+    expect(loadYaml('slack: { apiUrl: "http://127.0.0.1:9999/api/" }\n').slack.apiUrl).toBe('http://127.0.0.1:9999/api')
+    expect(loadYaml('').slack.apiUrl).toBe('https://slack.com/api')
+  })
+
+  it('reads slack.botToken and slack.clientSecret by reference only, never printing them', () => {
+    const config = loadYaml('slack: { botToken: { ref: env:BOT }, clientId: "123.456", clientSecret: { ref: env:CS } }\n', { BOT: 'xoxb-1-2-secret', CS: 'client-secret-value' })
+    expect([config.slack.botToken?.(), config.slack.clientId, config.slack.clientSecret?.()]).toEqual(['xoxb-1-2-secret', '123.456', 'client-secret-value'])
+    expect(JSON.stringify(config)).not.toMatch(/xoxb-1-2-secret|client-secret-value/)
+    expect(problemsOf(() => loadYaml('slack: { botToken: "xoxb-pasted" }\n'))).toEqual([{ key: 'slack.botToken', message: expect.stringContaining('write { ref: env:NAME }') }])
+    expect(problemsOf(() => loadYaml('slack: { botToken: { ref: env:MISSING } }\n'))).toEqual([{ key: 'slack.botToken.ref', message: expect.any(String) }])
+  })
+
+  it('slack.clientId and slack.clientSecret go together, and the Client ID has its shape', () => {
+    expect(problemsOf(() => loadYaml('slack: { clientId: "123.456" }\n'))).toEqual([{ key: 'slack.clientSecret', message: expect.stringContaining('go together') }])
+    expect(problemsOf(() => loadYaml('slack: { clientId: "my-app", clientSecret: { ref: env:CS } }\n', { CS: 'x' }))).toContainEqual({ key: 'slack.clientId', message: expect.stringContaining('Client ID') })
+  })
+})
