@@ -1,5 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+
+/** The app credentials the fake's `oauth.v2.access` accepts unless told others. */
+export const FAKE_CLIENT_ID = '1111111111.2222222222'
+export const FAKE_CLIENT_SECRET = 'fake-client-secret-0123456789abcdef'
+
+export interface FakeSlackOptions {
+  /** The bot token `usergroups.users.list` (and every Web API method) accepts. */
+  readonly token?: string
+  readonly clientId?: string
+  readonly clientSecret?: string
+}
 
 /** How the fake fails: reset connections, answer 500, never answer, or answer 429. */
 export type FakeSlackDown = false | 'refuse' | '500' | 'hang' | 'ratelimit'
@@ -21,33 +33,152 @@ export interface FakeSlackApi {
   /** Every request that reached a handler, in order. */
   calls(): FakeSlackCall[]
   close(): Promise<void>
+  /** Makes the fake accept another bearer token (a workspace's bot token). */
+  acceptToken(token: string, identity?: FakeTokenIdentity): void
+  /** Messages `chat.postMessage` posted, in order, with the token that posted each. */
+  posts(): FakeSlackPost[]
+  /**
+   * How the next `chat.postMessage` fails, once: `500` posts the message and then answers 500
+   * (the caller cannot tell it was posted); `429` posts nothing and answers 429 with
+   * Retry-After (Slack ran nothing).
+   */
+  failNextPost(failure: { readonly status: 500 } | { readonly status: 429; readonly retryAfterSeconds: number }): void
+  /** A rotating token pair the fake accepts, as `oauth.v2.access` would grant with token rotation on. */
+  issueRotating(options?: { readonly expiresInSeconds?: number; readonly identity?: FakeTokenIdentity }): { token: string; refreshToken: string }
+  /** Every refresh exchange (`oauth.v2.access`, `grant_type=refresh_token`) that reached the fake, in order. */
+  refreshes(): FakeRefresh[]
+  /** How refresh exchanges go from now on: delayed (to widen a race), or failing. */
+  setRefresh(behaviour: { readonly delayMs?: number; readonly fail?: false | '500' | 'invalid_refresh_token' }): void
+}
+
+/** Who a token speaks for, as `auth.test` answers. */
+export interface FakeTokenIdentity {
+  readonly teamId?: string
+  readonly userId?: string
+  readonly botId?: string
+  readonly enterpriseId?: string
+}
+
+export interface FakeSlackPost {
+  readonly token: string
+  readonly channel: string
+  readonly text?: string
+  /** `Date.now()` when the post was made. */
+  readonly at: number
+}
+
+export interface FakeRefresh {
+  readonly refreshToken: string
+  readonly ok: boolean
+  /** The new access token granted, when it succeeded. */
+  readonly token?: string
+  readonly at: number
 }
 
 /**
  * A local Slack Web API on 127.0.0.1 that answers `usergroups.users.list` the way Slack
  * documents it (https://api.slack.com/methods/usergroups.users.list): `invalid_auth` for a
  * wrong bearer token, `no_such_subteam` for an unknown group, 429 with Retry-After when
- * rate limited.
+ * rate limited. Also `auth.test`, `chat.postMessage` (recorded, and made to fail once on
+ * request) and `oauth.v2.access`'s refresh exchange, which like Slack's revokes the refresh
+ * token it is given (https://api.slack.com/authentication/rotation).
  */
-export async function startFakeSlackApi(options: { token?: string } = {}): Promise<FakeSlackApi> {
+export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise<FakeSlackApi> {
   const token = options.token ?? 'xoxb-fake-slack-token'
+  const clientId = options.clientId ?? FAKE_CLIENT_ID
+  const clientSecret = options.clientSecret ?? FAKE_CLIENT_SECRET
   const groups = new Map<string, readonly string[]>()
   const recorded: FakeSlackCall[] = []
   const sockets = new Set<Socket>()
   let down: FakeSlackDown = false
+  // Web API methods: the tokens accepted, posts, and token rotation's single-use refresh tokens.
+  const tokens = new Map<string, FakeTokenIdentity>([[token, {}]])
+  const posted: FakeSlackPost[] = []
+  let nextPostFailure: Parameters<FakeSlackApi['failNextPost']>[0] | undefined
+  const refreshTokens = new Map<string, { readonly identity: FakeTokenIdentity; readonly expiresIn: number }>()
+  const exchanged: FakeRefresh[] = []
+  let refresh: Parameters<FakeSlackApi['setRefresh']>[0] = {}
+  let issued = 0
+  const rotating = (identity: FakeTokenIdentity, expiresIn: number) => {
+    issued += 1
+    const pair = { token: `xoxe.xoxb-1-fake${issued}-${randomBytes(12).toString('hex')}`, refreshToken: `xoxe-1-fake${issued}-${randomBytes(12).toString('hex')}` }
+    tokens.set(pair.token, identity)
+    refreshTokens.set(pair.refreshToken, { identity, expiresIn })
+    return pair
+  }
+
+  const webApi = async (method: string, req: IncomingMessage, params: Record<string, string>, res: ServerResponse): Promise<boolean> => {
+    if (method === 'oauth.v2.access' && params.grant_type === 'refresh_token') {
+      if (refresh.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, refresh.delayMs))
+      const given = params.refresh_token ?? ''
+      const record = (ok: boolean, granted?: string) => void exchanged.push({ refreshToken: given, ok, ...(granted !== undefined && { token: granted }), at: Date.now() })
+      const refuse = (status: number, error: string) => {
+        record(false)
+        return answer(res, status, { ok: false, error })
+      }
+      if (refresh.fail === '500') return refuse(500, 'internal_error')
+      const client = clientCredentials(req, params)
+      if (client.id !== clientId || client.secret !== clientSecret) return refuse(200, 'invalid_client')
+      const known = refreshTokens.get(given)
+      if (known === undefined || refresh.fail === 'invalid_refresh_token') return refuse(200, 'invalid_refresh_token')
+      // Slack revokes a refresh token once it is used (https://api.slack.com/authentication/rotation).
+      refreshTokens.delete(given)
+      const pair = rotating(known.identity, known.expiresIn)
+      record(true, pair.token)
+      reply(res, 200, {
+        ok: true,
+        app_id: 'A0FAKEAPP',
+        access_token: pair.token,
+        refresh_token: pair.refreshToken,
+        expires_in: known.expiresIn,
+        token_type: 'bot',
+        scope: 'chat:write',
+        ...(known.identity.userId !== undefined && { bot_user_id: known.identity.userId }),
+        team: known.identity.teamId === undefined ? null : { id: known.identity.teamId },
+        enterprise: known.identity.enterpriseId === undefined ? null : { id: known.identity.enterpriseId },
+        is_enterprise_install: false,
+      })
+      return true
+    }
+    if (method !== 'auth.test' && method !== 'chat.postMessage') return false
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '')
+    const identity = tokens.get(bearer)
+    if (identity === undefined) return answer(res, 200, { ok: false, error: 'invalid_auth' })
+    if (method === 'auth.test') {
+      reply(res, 200, { ok: true, url: 'https://fake.slack.invalid/', team_id: identity.teamId, user_id: identity.userId, bot_id: identity.botId, enterprise_id: identity.enterpriseId })
+      return true
+    }
+    const failure = nextPostFailure
+    nextPostFailure = undefined
+    if (failure?.status === 429) return answer(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfterSeconds) })
+    if (params.channel === undefined || params.channel === '') return answer(res, 200, { ok: false, error: 'channel_not_found' })
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(posted.length).padStart(6, '0')}`
+    posted.push({ token: bearer, channel: params.channel, ...(params.text !== undefined && { text: params.text }), at: Date.now() })
+    if (failure?.status === 500) return answer(res, 500, { ok: false, error: 'internal_error' })
+    reply(res, 200, { ok: true, channel: params.channel, ts, message: { text: params.text } })
+    return true
+  }
 
   const server: Server = createServer((req, res) => {
     if (down === 'hang') return
-    const url = new URL(req.url ?? '/', 'http://fake.invalid')
-    const method = url.pathname.replace(/^\/api\//, '')
-    recorded.push({ method, params: Object.fromEntries(url.searchParams), ...authorization(req) })
-    if (down === '500') return reply(res, 500, { ok: false, error: 'internal_error' })
-    if (down === 'ratelimit') return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' })
-    if (method !== 'usergroups.users.list') return reply(res, 404, { ok: false, error: 'unknown_method' })
-    if (req.headers.authorization !== `Bearer ${token}`) return reply(res, 200, { ok: false, error: 'invalid_auth' })
-    const users = groups.get(url.searchParams.get('usergroup') ?? '')
-    if (users === undefined) return reply(res, 200, { ok: false, error: 'no_such_subteam' })
-    reply(res, 200, { ok: true, users })
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake.invalid')
+      const method = url.pathname.replace(/^\/api\//, '')
+      const params = { ...Object.fromEntries(url.searchParams), ...bodyParams(req, Buffer.concat(chunks)) }
+      recorded.push({ method, params, ...authorization(req) })
+      if (down === '500') return reply(res, 500, { ok: false, error: 'internal_error' })
+      if (down === 'ratelimit') return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' })
+      webApi(method, req, params, res).then((answered) => {
+        if (answered) return
+        if (method !== 'usergroups.users.list') return reply(res, 404, { ok: false, error: 'unknown_method' })
+        if (req.headers.authorization !== `Bearer ${token}`) return reply(res, 200, { ok: false, error: 'invalid_auth' })
+        const users = groups.get(url.searchParams.get('usergroup') ?? '')
+        if (users === undefined) return reply(res, 200, { ok: false, error: 'no_such_subteam' })
+        reply(res, 200, { ok: true, users })
+      }, (err: unknown) => reply(res, 500, { ok: false, error: String(err) }))
+    })
   })
   server.on('connection', (socket: Socket) => {
     // A reset, not a close: undici treats a quietly closed connection as one to wait on.
@@ -68,6 +199,12 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
       if (mode === 'refuse') for (const socket of sockets) socket.resetAndDestroy()
     },
     calls: () => [...recorded],
+    acceptToken: (value, identity = {}) => void tokens.set(value, identity),
+    posts: () => [...posted],
+    failNextPost: (failure) => void (nextPostFailure = failure),
+    issueRotating: ({ expiresInSeconds = 43_200, identity = {} } = {}) => rotating(identity, expiresInSeconds),
+    refreshes: () => [...exchanged],
+    setRefresh: (behaviour) => void (refresh = behaviour),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -76,9 +213,36 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
   }
 }
 
+/** The Web API takes form bodies (and JSON with a bearer token): their fields, as strings. */
+function bodyParams(req: IncomingMessage, body: Buffer): Record<string, string> {
+  if (body.length === 0) return {}
+  const type = req.headers['content-type'] ?? ''
+  if (type.startsWith('application/json')) {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
+  }
+  return Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+}
+
+/** `oauth.v2.access` takes the client's credentials as HTTP Basic auth or as form fields. */
+function clientCredentials(req: IncomingMessage, params: Record<string, string>): { id?: string; secret?: string } {
+  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')
+  if (basic !== null) {
+    const [id, secret] = Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':')
+    return { ...(id !== undefined && { id }), ...(secret !== undefined && { secret }) }
+  }
+  return { ...(params.client_id !== undefined && { id: params.client_id }), ...(params.client_secret !== undefined && { secret: params.client_secret }) }
+}
+
 function authorization(req: IncomingMessage): { authorization?: string } {
   const value = req.headers.authorization
   return value === undefined ? {} : { authorization: value }
+}
+
+/** Replies, and says the request was answered. */
+function answer(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): true {
+  reply(res, status, body, headers)
+  return true
 }
 
 function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
