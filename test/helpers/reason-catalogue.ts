@@ -8,6 +8,7 @@ import { DECODE_CODES } from '../../src/slack/errors.js'
 import { VERIFY_CODES } from '../../src/verify/errors.js'
 import { JWT_CODES } from '../../src/verify/jwt-errors.js'
 import { TLS_CODES } from '../../src/verify/tls-errors.js'
+import { VAULT_CODES } from '../../src/vault/errors.js'
 
 /** Every folder's reason codes, by folder: the one list the catalogue tests and the run check read. */
 export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
@@ -21,6 +22,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   dispatch: DISPATCH_CODES,
   policy: POLICY_CODES,
   audit: AUDIT_CODES,
+  vault: VAULT_CODES,
 }
 
 export const ALL_REASON_CODES: readonly string[] = Object.values(REASON_CATALOGUE).flat()
