@@ -5,7 +5,9 @@ import type { z } from 'zod'
 import { createSigningSecret, type SigningSecret } from '../verify/signing-secret.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
+import type { InstallConfig } from './install-schema.js'
 import { resolveSecretRef } from './secret-ref.js'
+import { masterKeyProblem } from '../vault/master-key.js'
 import { resolveServerTls, type ServerTls } from './server-tls.js'
 import { privateKeyProblem } from './token-keys.js'
 import { resolveWorkflowEndpoints, type WorkflowEndpoint } from './workflow-endpoints.js'
@@ -50,8 +52,20 @@ export interface GatewayConfig {
   readonly policy: ConfigFile['policy']
   /** Where user group membership comes from, if any rule names a group. */
   readonly directory?: DirectoryConfig
+  /** The OAuth install flow, when configured (slack.clientId and slack.clientSecret are then set). */
+  readonly install?: InstallConfig
+  /** The token vault (docs/vault.md). */
+  readonly vault: VaultConfig
   /** The config file that was read, if any. */
   readonly file?: string
+}
+
+export interface VaultConfig {
+  readonly store: StoreLocation
+  /** `vault.masterKey` (base64), read on demand; absent, the key file in the data directory. */
+  readonly masterKey?: () => string
+  /** The vault must open with a master key: `vault` or `install` is configured. */
+  readonly required: boolean
 }
 
 export interface TokensConfig {
@@ -127,6 +141,9 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const parsed = configSchema.safeParse(input)
   if (!parsed.success) throw new ConfigError('invalid_config', parsed.error.issues.map(toProblem))
   const config = parsed.data
+  if (config.install !== undefined && config.slack.clientId === undefined) {
+    throw new ConfigError('invalid_config', [{ key: 'install', message: 'the install flow needs slack.clientId and slack.clientSecret (Basic Information)' }])
+  }
   const dataDir = resolve(baseDir, config.dataDir)
   if (config.slack.signingSecrets === undefined && options.fallbackSecretRef !== undefined) {
     config.slack.signingSecrets = [{ ref: options.fallbackSecretRef(dataDir) }]
@@ -141,6 +158,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   const directory = resolveDirectory(config, env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const botToken = secretReader(config.slack.botToken?.ref, 'slack.botToken.ref', env, baseDir, options.withoutSecrets === true ? undefined : problems)
   const clientSecret = secretReader(config.slack.clientSecret?.ref, 'slack.clientSecret.ref', env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const masterKey = secretReader(config.vault?.masterKey?.ref, 'vault.masterKey.ref', env, baseDir, options.withoutSecrets === true ? undefined : problems)
+  const masterKeyText = options.withoutSecrets === true || problems.some((p) => p.key === 'vault.masterKey.ref') ? undefined : masterKey?.()
+  const keyProblem = masterKeyText === undefined ? undefined : masterKeyProblem(masterKeyText)
+  if (keyProblem !== undefined) problems.push({ key: 'vault.masterKey.ref', message: keyProblem })
   const tls = options.withoutSecrets === true ? undefined : resolveServerTls(config.server.tls, env, baseDir, problems)
   if (problems.length > 0) throw new ConfigError('unresolved_secret', problems)
   const { keys: _refs, ...tokens } = config.tokens
@@ -168,6 +189,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     tokens: { ...tokens, ...(suppliedKeys !== undefined && { suppliedKeys }) },
     policy: config.policy,
     ...(directory !== undefined && { directory }),
+    ...(config.install !== undefined && { install: config.install }),
+    vault: {
+      store: storeLocation(config.vault?.store ?? 'sqlite', dataDir, baseDir),
+      ...(masterKey !== undefined && { masterKey }),
+      required: config.vault !== undefined || config.install !== undefined,
+    },
     ...(file !== undefined && { file }),
   }
 }

@@ -3,9 +3,11 @@ import { DEFAULT_BODY_LIMIT } from '../verify/verifier-options.js'
 import { DEFAULT_TOLERANCE_SECONDS } from '../verify/slack-signature.js'
 import { DEFAULT_JWT_CLOCK_TOLERANCE_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, JWT_ALGORITHMS } from '../verify/jwt-bearer.js'
 import { accessSchema, directorySchema, policySchema } from './access-schema.js'
+import { installSchema } from './install-schema.js'
 import { secretRefObject, secretRefSchema } from './secret-ref-schema.js'
 import { refineServerTls, serverTlsShape } from './tls-schema.js'
 import { sourceSchema } from './sources-schema.js'
+import { vaultSchema } from './vault-schema.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
 
 export { secretRefSchema }
@@ -247,6 +249,10 @@ export const configSchema = z.strictObject({
   sources: z.array(sourceSchema).max(100).default([]),
   policy: policySchema,
   directory: directorySchema.optional(),
+  /** The OAuth v2 install flow (see install-schema.ts); absent, no install routes are served. */
+  install: installSchema.optional(),
+  /** The token vault: installations and their encrypted tokens (see vault-schema.ts). */
+  vault: vaultSchema.optional(),
   /** The tokens the gateway mints for the services it forwards to. */
   tokens: z
     .strictObject({

@@ -27,6 +27,7 @@ import { checkStores, type NamespaceClaim } from './check-stores.js'
 import { guardQueue, NamespaceNotHeldError } from './namespace-guard.js'
 import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
+import type { Vault } from '../vault/vault.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   readonly storeTimeoutMs?: number
   /** How often the namespace claim on a shared Redis is renewed (default 20 s); for tests. */
   readonly namespaceRenewMs?: number
+  /** The token vault the install flow stores installations in (required with `install`). */
+  readonly vault?: Vault
 }
 
 export interface Gateway {
@@ -116,6 +119,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       metrics,
       auditHead: () => stores.audit.head(),
       lastDeliveryAt: () => metrics.lastDeliveryAt,
+      ...(config.install !== undefined && options.vault !== undefined && { install: { vault: options.vault, nonces: stores.nonces, fetch: doFetch } }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })

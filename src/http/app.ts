@@ -23,6 +23,9 @@ import type { ReadinessCheck } from './readiness.js'
 import { slackRoutes } from './slack-routes.js'
 import { workflowRoutes } from './workflow-routes.js'
 import { hookRoutes } from './hook-routes.js'
+import { installRoutes } from './install-routes.js'
+import type { NonceStore } from '../replay/nonce-store.js'
+import type { Vault } from '../vault/vault.js'
 import type { JWK } from 'jose'
 import { VERSION } from './version.js'
 
@@ -50,6 +53,8 @@ export interface AppOptions {
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string } | undefined>
   /** Epoch milliseconds of the last successful delivery in this process, for `/healthz`. */
   readonly lastDeliveryAt?: () => number | undefined
+  /** What the install flow stores into and claims states in; required when `config.install` is set. */
+  readonly install?: { readonly vault: Vault; readonly nonces: NonceStore; readonly fetch?: typeof fetch }
 }
 
 /**
@@ -173,6 +178,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     admit: options.admit,
     now: () => clock() * 1000,
   })
+  if (config.install !== undefined) {
+    const { install, slack } = config
+    if (options.install === undefined || slack.clientId === undefined || slack.clientSecret === undefined) throw new Error('the install flow needs the token vault and slack.clientId/clientSecret')
+    await app.register(installRoutes, {
+      install,
+      apiUrl: slack.apiUrl,
+      clientId: slack.clientId,
+      clientSecret: slack.clientSecret,
+      vault: options.install.vault,
+      nonces: options.install.nonces,
+      clock,
+      ...(options.audit !== undefined && { audit: options.audit }),
+      ...(options.install.fetch !== undefined && { fetch: options.install.fetch }),
+    })
+  }
   const { jwks } = options
   if (jwks !== undefined) {
     // What internal services verify the gateway's tokens against. A new kid after a rotation

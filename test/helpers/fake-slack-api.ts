@@ -20,6 +20,8 @@ export interface FakeSlackCall {
   readonly method: string
   readonly params: Record<string, string>
   readonly authorization?: string
+  /** `Date.now()` when the request arrived. */
+  readonly at: number
 }
 
 export interface FakeSlackApi {
@@ -49,6 +51,39 @@ export interface FakeSlackApi {
   refreshes(): FakeRefresh[]
   /** How refresh exchanges go from now on: delayed (to widen a race), or failing. */
   setRefresh(behaviour: { readonly delayMs?: number; readonly fail?: false | '500' | 'invalid_refresh_token' }): void
+  /**
+   * An authorization code, as Slack's authorize page issues one when an install is approved:
+   * `oauth.v2.access` exchanges it once (then `invalid_code`) for this install, and the
+   * tokens it grants are returned here (and accepted by the fake from the exchange on).
+   */
+  grantCode(grant: FakeInstallGrant): FakeGrantedCode
+  /** Every code exchange (`oauth.v2.access` with a `code`) that reached the fake, in order. */
+  codeExchanges(): Array<{ readonly code: string; readonly redirectUri?: string; readonly ok: boolean }>
+}
+
+/** What an approved install grants (see `grantCode`). */
+export interface FakeInstallGrant {
+  readonly teamId?: string
+  readonly teamName?: string
+  readonly enterpriseId?: string
+  readonly enterpriseName?: string
+  readonly isEnterpriseInstall?: boolean
+  readonly botScopes?: readonly string[]
+  readonly userScopes?: readonly string[]
+  /** The installer. */
+  readonly userId?: string
+  /** Token rotation on: the tokens expire and come with refresh tokens. */
+  readonly rotating?: boolean
+  /** The redirect URI the code was issued for: the exchange must name the same (else `bad_redirect_uri`). */
+  readonly redirectUri?: string
+}
+
+export interface FakeGrantedCode {
+  readonly code: string
+  readonly botToken?: string
+  readonly botRefreshToken?: string
+  readonly userToken?: string
+  readonly userRefreshToken?: string
 }
 
 /** Who a token speaks for, as `auth.test` answers. */
@@ -107,7 +142,53 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     return pair
   }
 
+  const codes = new Map<string, { readonly grant: FakeInstallGrant; readonly granted: FakeGrantedCode }>()
+  const codeExchanges: Array<{ readonly code: string; readonly redirectUri?: string; readonly ok: boolean }> = []
+  const exchangeCode = (req: IncomingMessage, params: Record<string, string>, res: ServerResponse): true => {
+    const code = params.code ?? ''
+    const issuedFor = codes.get(code)
+    const refuse = (error: string) => {
+      codeExchanges.push({ code, ...(params.redirect_uri !== undefined && { redirectUri: params.redirect_uri }), ok: false })
+      return answer(res, 200, { ok: false, error })
+    }
+    const client = clientCredentials(req, params)
+    if (client.id !== clientId || client.secret !== clientSecret) return refuse('invalid_client')
+    if (issuedFor === undefined) return refuse('invalid_code')
+    const { grant, granted } = issuedFor
+    if (grant.redirectUri !== undefined && params.redirect_uri !== grant.redirectUri) return refuse('bad_redirect_uri')
+    codes.delete(code)
+    codeExchanges.push({ code, ...(params.redirect_uri !== undefined && { redirectUri: params.redirect_uri }), ok: true })
+    const identity = { ...(grant.teamId !== undefined && { teamId: grant.teamId }), ...(grant.enterpriseId !== undefined && { enterpriseId: grant.enterpriseId }) }
+    if (granted.botToken !== undefined) tokens.set(granted.botToken, identity)
+    if (granted.userToken !== undefined) tokens.set(granted.userToken, { ...identity, ...(grant.userId !== undefined && { userId: grant.userId }) })
+    const expiry = grant.rotating === true ? { expires_in: 43_200 } : {}
+    return answer(res, 200, {
+      ok: true,
+      app_id: 'A0FAKEAPP',
+      ...(granted.botToken !== undefined && {
+        access_token: granted.botToken,
+        token_type: 'bot',
+        scope: (grant.botScopes ?? []).join(','),
+        bot_user_id: 'U0FAKEBOT',
+        ...(granted.botRefreshToken !== undefined && { refresh_token: granted.botRefreshToken, ...expiry }),
+      }),
+      team: grant.teamId === undefined ? null : { id: grant.teamId, ...(grant.teamName !== undefined && { name: grant.teamName }) },
+      enterprise: grant.enterpriseId === undefined ? null : { id: grant.enterpriseId, ...(grant.enterpriseName !== undefined && { name: grant.enterpriseName }) },
+      is_enterprise_install: grant.isEnterpriseInstall === true,
+      authed_user: {
+        id: grant.userId ?? 'U0INSTALLER',
+        ...(granted.userToken !== undefined && {
+          access_token: granted.userToken,
+          token_type: 'user',
+          scope: (grant.userScopes ?? []).join(','),
+          ...(granted.userRefreshToken !== undefined && { refresh_token: granted.userRefreshToken, ...expiry }),
+        }),
+      },
+    })
+  }
+
   const webApi = async (method: string, req: IncomingMessage, params: Record<string, string>, res: ServerResponse): Promise<boolean> => {
+    if (method === 'oauth.v2.access' && params.grant_type === undefined && params.code !== undefined) return exchangeCode(req, params, res)
     if (method === 'oauth.v2.access' && params.grant_type === 'refresh_token') {
       if (refresh.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, refresh.delayMs))
       const given = params.refresh_token ?? ''
@@ -167,7 +248,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       const url = new URL(req.url ?? '/', 'http://fake.invalid')
       const method = url.pathname.replace(/^\/api\//, '')
       const params = { ...Object.fromEntries(url.searchParams), ...bodyParams(req, Buffer.concat(chunks)) }
-      recorded.push({ method, params, ...authorization(req) })
+      recorded.push({ method, params, ...authorization(req), at: Date.now() })
       if (down === '500') return reply(res, 500, { ok: false, error: 'internal_error' })
       if (down === 'ratelimit') return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' })
       webApi(method, req, params, res).then((answered) => {
@@ -205,6 +286,20 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     issueRotating: ({ expiresInSeconds = 43_200, identity = {} } = {}) => rotating(identity, expiresInSeconds),
     refreshes: () => [...exchanged],
     setRefresh: (behaviour) => void (refresh = behaviour),
+    grantCode: (grant) => {
+      const secret = () => randomBytes(12).toString('hex')
+      const prefix = grant.rotating === true ? 'xoxe.' : ''
+      const granted: FakeGrantedCode = {
+        code: `${Date.now()}.${secret()}`,
+        ...((grant.botScopes ?? []).length > 0 && { botToken: `${prefix}xoxb-1-install-${secret()}` }),
+        ...((grant.botScopes ?? []).length > 0 && grant.rotating === true && { botRefreshToken: `xoxe-1-install-${secret()}` }),
+        ...((grant.userScopes ?? []).length > 0 && { userToken: `${prefix}xoxp-1-install-${secret()}` }),
+        ...((grant.userScopes ?? []).length > 0 && grant.rotating === true && { userRefreshToken: `xoxe-1-user-${secret()}` }),
+      }
+      codes.set(granted.code, { grant, granted })
+      return granted
+    },
+    codeExchanges: () => [...codeExchanges],
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
