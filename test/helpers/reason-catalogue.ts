@@ -2,6 +2,7 @@ import { AUDIT_CODES } from '../../src/audit/errors.js'
 import { CONFIG_CODES } from '../../src/config/errors.js'
 import { DISPATCH_CODES } from '../../src/dispatch/errors.js'
 import { HTTP_CODES } from '../../src/http/errors.js'
+import { INSTALL_CODES } from '../../src/install/errors.js'
 import { POLICY_CODES } from '../../src/policy/errors.js'
 import { REPLAY_CODES } from '../../src/replay/errors.js'
 import { DECODE_CODES } from '../../src/slack/errors.js'
@@ -22,6 +23,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   dispatch: DISPATCH_CODES,
   policy: POLICY_CODES,
   audit: AUDIT_CODES,
+  install: INSTALL_CODES,
   vault: VAULT_CODES,
 }
 
