@@ -209,6 +209,21 @@ policy
     process.exitCode = result.exitCode
   })
 
+program
+  .command('scopes')
+  .description("the install flow's declared OAuth scopes")
+  .command('lint')
+  .description('report broad scopes: admin*, *:write where every route only reads, history scopes no message route needs')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--strict', 'exit 1 on any finding')
+  .option('--json', 'one JSON object per finding')
+  .action(async (opts: { config?: string; strict?: boolean; json?: boolean }) => {
+    const { scopesLintCommand } = await import('./scopes.js')
+    const result = scopesLintCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+    process.stdout.write(`${result.output}\n`)
+    process.exitCode = result.exitCode
+  })
+
 const audit = program.command('audit').description('the tamper-evident audit log: verify, tail, query, export')
 const auditConfig = (opts: { config?: string }) => loadConfig({ ...configOptions(opts), withoutSecrets: true })
 const auditCommands = async () => ({ ...(await import('./audit.js')), ...(await import('./open-audit.js')) })
