@@ -11,6 +11,7 @@ import type { ExplainOptions } from './policy.js'
 import type { QueryOptions } from './audit.js'
 import type { SignOptions } from './sign.js'
 import type { VerifyOptions } from './verify.js'
+import type { InstallationStore } from '../vault/installation-store.js'
 
 // Each command imports what it needs when it runs: `sign` and `verify` must not wait for
 // Fastify, BullMQ or pg to load (see test/cli/startup.test.ts).
@@ -64,6 +65,8 @@ program
         ].join('\n') + '\n',
       )
     }
+    const vaultKey = (await import('./vault.js')).ensureDevVaultKey(config)
+    if (vaultKey !== undefined) process.stderr.write(`${vaultKey}\n`)
     const { serve } = await import('./serve.js')
     await serve(config)
   })
@@ -171,6 +174,55 @@ keys
     const { listKeys } = await import('./keys.js')
     process.stdout.write(`${listKeys(config, new Date())}\n`)
   })
+
+/** Runs a vault command on the configured installation store, prints what it returns, and closes the store. */
+async function withInstallations(opts: { config?: string }, run: (config: GatewayConfig, store: InstallationStore) => Promise<string>): Promise<void> {
+  const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
+  const store = await (await import('../vault/open-installation-store.js')).openInstallationStore(config.vault.store)
+  try {
+    process.stdout.write(`${await run(config, store)}\n`)
+  } finally {
+    await store.close()
+  }
+}
+
+keys
+  .command('vault-init')
+  .description("make the token vault's master key: a key file in the data directory (mode 0600), unless vault.masterKey names one")
+  .option('-c, --config <file>', 'YAML config file')
+  .action(async (opts: { config?: string }) => {
+    const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
+    process.stdout.write(`${(await import('./vault.js')).vaultInit(config)}\n`)
+  })
+
+program
+  .command('vault')
+  .description('the token vault')
+  .command('rewrap')
+  .description('rotate the master key: wrap the data key under a new one (the running gateway keeps serving every token)')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--new-key-ref <ref>', 'the new master key, env:NAME or file:PATH (32 bytes, base64); default: a new key file in the data directory')
+  .action((opts: { config?: string; newKeyRef?: string }) =>
+    withInstallations(opts, async (config, store) => {
+      const options = opts.newKeyRef === undefined ? {} : { newKeyRef: opts.newKeyRef }
+      return (await import('./vault.js')).vaultRewrap(config, store, options, process.env, process.cwd())
+    }),
+  )
+
+program
+  .command('installations')
+  .description('the app installations in the token vault')
+  .command('list')
+  .description('workspace, enterprise, scopes, installer, install time and token expiry of each installation (never a token)')
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { config?: string; json?: boolean }) =>
+    withInstallations(opts, async (config, store) => {
+      // A summary opens no token: listing needs no master key.
+      const summaries = await (await import('../vault/create-vault.js')).createVault({ store, masterKeys: [] }).list()
+      return (await import('./installations.js')).listInstallations(config, summaries, opts)
+    }),
+  )
 
 const policy = program.command('policy').description('who may run which route, where')
 

@@ -28,6 +28,7 @@ import { guardQueue, NamespaceNotHeldError } from './namespace-guard.js'
 import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { Vault } from '../vault/vault.js'
+import { openVault } from '../vault/open-vault.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -43,13 +44,18 @@ export interface GatewayOptions {
   readonly storeTimeoutMs?: number
   /** How often the namespace claim on a shared Redis is renewed (default 20 s); for tests. */
   readonly namespaceRenewMs?: number
-  /** The token vault the install flow stores installations in (required with `install`). */
+  /** Replaces the token vault the gateway opens from `vault` in its config; for tests. */
   readonly vault?: Vault
 }
 
 export interface Gateway {
   readonly app: FastifyInstance
   readonly stores: Stores
+  /**
+   * The token vault: `find()` is the installation for a request (its workspace's, its
+   * organisation's org-wide one, else `slack.botToken`'s, key `config`). See docs/vault.md.
+   */
+  readonly vault: Vault
   /** The keys the gateway signs its forwarded tokens with. */
   readonly signingKeys: SigningKeys
   /** What `GET /metrics` serves. */
@@ -66,7 +72,14 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
-  const stores = openStores({ replay: config.replay.store, queue: config.queue.store, audit: config.audit.store, exclusive: true, namespace: config.namespace })
+  const stores = openStores({
+    replay: config.replay.store,
+    queue: config.queue.store,
+    audit: config.audit.store,
+    ...(options.vault === undefined && { installations: config.vault.store }),
+    exclusive: true,
+    namespace: config.namespace,
+  })
   const exposed = exposedDirectoryMode(config.dataDir)
   if (exposed !== undefined) {
     // It holds the signing keys and the embedded database: queued payloads and the audit log.
@@ -87,12 +100,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const keys = signingKeys
     claim = await checkStores(stores, config, logger, options.storeTimeoutMs ?? 5000, options.namespaceRenewMs)
     const held = claim
+    // A wrong or missing master key stops the start here (vault_key_mismatch, vault_key_missing).
+    const opened =
+      options.vault === undefined
+        ? await openVault({
+            config: config.vault,
+            dataDir: config.dataDir,
+            store: stores.installations as NonNullable<Stores['installations']>,
+            ...(config.slack.botToken !== undefined && { botToken: config.slack.botToken }),
+          })
+        : undefined
+    const vault: Vault = options.vault ?? (opened as Vault)
+    // Asked only when in use: with no vault configured and nothing stored, there is nothing to wait on.
+    const vaultReadiness = opened?.active === false ? [] : [{ name: 'vault', check: () => vault.ping() }]
     // On a shared Redis, work is queued and taken only while this deployment holds its namespace.
     const queue = held === undefined ? stores.queue : guardQueue(stores.queue, held)
     const readiness =
       held === undefined
-        ? stores.readiness
-        : [...stores.readiness, { name: 'namespace', check: () => (held.held() ? Promise.resolve() : Promise.reject(new NamespaceNotHeldError())) }]
+        ? [...stores.readiness, ...vaultReadiness]
+        : [...stores.readiness, ...vaultReadiness, { name: 'namespace', check: () => (held.held() ? Promise.resolve() : Promise.reject(new NamespaceNotHeldError())) }]
     // Every handler route's module loads and registers the route's match, or the start fails.
     const registries = await loadHandlerRegistries(config.routes)
     directory = openDirectory(config.directory, {
@@ -119,7 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       metrics,
       auditHead: () => stores.audit.head(),
       lastDeliveryAt: () => metrics.lastDeliveryAt,
-      ...(config.install !== undefined && options.vault !== undefined && { install: { vault: options.vault, nonces: stores.nonces, fetch: doFetch } }),
+      ...(config.install !== undefined && { install: { vault, nonces: stores.nonces, fetch: doFetch } }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
@@ -168,6 +194,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return {
       app,
       stores,
+      vault,
       signingKeys: keys,
       metrics,
       startWorkers() {

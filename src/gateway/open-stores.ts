@@ -14,6 +14,9 @@ import { createSqliteNonceStore } from '../replay/nonce-store.sqlite.js'
 import { acquireProcessLock, type ProcessLock } from '../storage/process-lock.js'
 import { openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite-database.js'
 import { probePostgres, probeRedis } from './probe-store.js'
+import type { InstallationStore } from '../vault/installation-store.js'
+import { createPostgresInstallationStore } from '../vault/installation-store.postgres.js'
+import { createSqliteInstallationStore } from '../vault/installation-store.sqlite.js'
 import type { StoreFailure } from './store-problem.js'
 
 /** Which port a store serves, as the config names its section. */
@@ -31,6 +34,8 @@ export interface Stores {
   readonly nonces: NonceStore
   readonly queue: JobQueue
   readonly audit: AuditLog
+  /** The token vault's row store, when a location was given. */
+  readonly installations?: InstallationStore
   readonly readiness: readonly ReadinessCheck[]
   /** The Redis connections of the request path, one per distinct URL; for the namespace claim. */
   readonly redis: ReadonlyMap<string, Redis>
@@ -48,6 +53,8 @@ export interface OpenStoresOptions {
   readonly replay: StoreLocation
   readonly queue: StoreLocation
   readonly audit: StoreLocation
+  /** The token vault's store (sqlite or postgres); the CLI commands that do not need it leave it out. */
+  readonly installations?: StoreLocation
   /**
    * Take the embedded database's process lock (the gateway does; the CLI, which only reads
    * and re-drives, does not).
@@ -132,10 +139,18 @@ export function openStores(options: OpenStoresOptions): Stores {
     } else throw new Error('the audit log must be durable: sqlite or postgres')
     closers.push(() => audit.close())
 
+    const v = options.installations
+    let installations: InstallationStore | undefined
+    if (v?.kind === 'sqlite') installations = createSqliteInstallationStore(sqlite(v.path))
+    else if (v?.kind === 'postgres') installations = createPostgresInstallationStore({ connectionString: v.url })
+    else if (v !== undefined) throw new Error('the vault must be durable: sqlite or postgres')
+    if (installations !== undefined) closers.push(() => (installations as InstallationStore).close())
+
     return {
       nonces,
       queue,
       audit,
+      ...(installations !== undefined && { installations }),
       readiness: [
         { name: 'replay_store', check: () => nonces.ping() },
         { name: 'queue', check: () => queue.ping() },
