@@ -21,6 +21,9 @@ export interface Browser {
 
 export interface InstallApp {
   readonly gateway: Gateway
+  /** The config file, and the environment it loads with. */
+  readonly configFile: string
+  readonly env: Record<string, string>
   readonly vault: MemoryVault
   readonly lines: string[]
   /** Every response of the run, as text (status, headers and body). */
@@ -53,8 +56,11 @@ ${installYaml}`,
   const lines: string[] = []
   const responses: string[] = []
   const vault = createMemoryVault()
-  const config = loadConfig({ file: join(dir, 'slackgate.yaml'), env: { SLACK_SIGNING_SECRET: SECRET, CLIENT_SECRET: FAKE_CLIENT_SECRET, SLACKGATE_DATA_DIR: join(dir, 'data') }, now: NOW })
+  const env = { SLACK_SIGNING_SECRET: SECRET, CLIENT_SECRET: FAKE_CLIENT_SECRET, SLACKGATE_DATA_DIR: join(dir, 'data') }
+  const config = loadConfig({ file: join(dir, 'slackgate.yaml'), env, now: NOW })
   const app: InstallApp = {
+    configFile: join(dir, 'slackgate.yaml'),
+    env,
     now: NOW,
     vault,
     lines,
