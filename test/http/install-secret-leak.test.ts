@@ -61,7 +61,7 @@ afterAll(async () => {
 })
 
 describe('no secret leaks from the install flow', () => {
-  const secrets = () => [
+  const secrets = (): Array<[string, string]> => [
     ['the client secret', FAKE_CLIENT_SECRET],
     ['the Basic credentials', Buffer.from(`${FAKE_CLIENT_ID}:${FAKE_CLIENT_SECRET}`).toString('base64')],
     ...grants.flatMap((g, i) =>
