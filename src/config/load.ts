@@ -29,6 +29,8 @@ export interface GatewayConfig {
     readonly clientId?: string
     /** `slack.clientSecret`, read on demand. */
     readonly clientSecret?: () => string
+    readonly tokenRotation: ConfigFile['slack']['tokenRotation']
+    readonly webApi: ConfigFile['slack']['webApi']
   }
   readonly log: ConfigFile['log']
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
@@ -176,6 +178,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       ...(botToken !== undefined && { botToken }),
       ...(config.slack.clientId !== undefined && { clientId: config.slack.clientId }),
       ...(clientSecret !== undefined && { clientSecret }),
+      tokenRotation: config.slack.tokenRotation,
+      webApi: config.slack.webApi,
     },
     log: config.log,
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },

@@ -211,6 +211,22 @@ export const configSchema = z.strictObject({
       clientId: z.string().regex(/^[0-9]+\.[0-9]+$/, "must be the app's Client ID (digits.digits), from Basic Information").optional(),
       /** The app's Client Secret, by reference. */
       clientSecret: secretRefObject({}).optional(),
+      /** Token rotation: expiring tokens are refreshed this long before they expire, on use and by a background sweep. */
+      tokenRotation: z
+        .strictObject({
+          refreshBeforeSeconds: z.number().int().min(60).max(21_600).default(7200),
+          sweepIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+        })
+        .prefault({}),
+      /** The handlers' Web API client (see docs/handlers.md). */
+      webApi: z
+        .strictObject({
+          /** Each call's deadline; a call that times out may have run, and is not sent again. */
+          timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+          /** A 429 is waited out and sent again when its Retry-After is at most this; longer, the call fails. */
+          maxRetryAfterSeconds: z.number().int().min(0).max(3600).default(60),
+        })
+        .prefault({}),
     })
     .refine((s) => (s.clientId === undefined) === (s.clientSecret === undefined), {
       path: ['clientSecret'],

@@ -5,6 +5,8 @@ import type { JobHandler } from './job-queue.js'
 import type { HandlerRegistry } from './handler-registry.js'
 import type { ForwardTarget } from './http-forward.js'
 import { respondTo } from './respond.js'
+import { slackTools } from './handler-context.js'
+import type { SlackAccess } from '../slack-api/slack-access.js'
 import type { Route } from './router.js'
 import { isPermanentError } from './sdk.js'
 
@@ -14,6 +16,8 @@ export interface DelivererDeps {
   readonly registries: ReadonlyMap<string, HandlerRegistry>
   readonly forward: (target: ForwardTarget, job: Job) => Promise<DeliveryOutcome>
   readonly logger: Logger
+  /** A handler's `client`, `say()` and `installations`. */
+  readonly slack: SlackAccess
   /** Used by `respond()`; injectable so tests can stand in for Slack. */
   readonly fetch?: typeof fetch
 }
@@ -41,6 +45,7 @@ export function createDeliverer(deps: DelivererDeps): JobHandler {
         request,
         job: { id: job.id, route: job.route, attempt: job.attempt },
         respond: (message) => respondTo('responseUrl' in request ? request.responseUrl : undefined, message, doFetch),
+        ...slackTools(deps.slack, request),
         log,
       })
       return { ok: true }

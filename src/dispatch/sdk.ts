@@ -1,4 +1,7 @@
+import type { ChatPostMessageResponse, WebClient } from '@slack/web-api'
 import type { Logger } from 'pino'
+import type { Installations } from '../slack-api/slack-access.js'
+import type { SayMessage } from './handler-context.js'
 import type { BlockActions, EventCallback, Shortcut, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
 import type { HookRequest } from '../hooks/hook-request.js'
 import type { InboundRequest, WorkflowCall } from '../workflow/workflow-call.js'
@@ -23,6 +26,20 @@ export interface HandlerContext<R extends InboundRequest = InboundRequest> {
    * request without one (an event, a workflow call) makes it throw.
    */
   respond(message: ResponseMessage | string): Promise<void>
+  /**
+   * A Web API client (@slack/web-api's `WebClient`) bound to the bot token of the request's
+   * installation (its workspace's, else its organisation's org-wide one, else
+   * `slack.botToken`), refreshed ahead of expiry. It never retries a call that may have run
+   * (no duplicate posts); a 429 is sent again after its `Retry-After`. See docs/handlers.md.
+   */
+  readonly client: WebClient
+  /**
+   * Posts to the request's channel (`chat.postMessage`); a request without one (a modal
+   * submission, a workflow call) makes it throw `no_channel`.
+   */
+  say(message: SayMessage): Promise<ChatPostMessageResponse>
+  /** Looks an installation up by workspace or organisation: what it is, never its tokens. */
+  readonly installations: Installations
   readonly log: Logger
 }
 
@@ -74,6 +91,9 @@ export interface HandlerModule {
  * export default defineHandlers((gateway) => {
  *   gateway.command('/deploy', async ({ request, respond }) => {
  *     await respond({ text: `Deploying ${request.text}…`, response_type: 'ephemeral' })
+ *   })
+ *   gateway.event('app_mention', async ({ say }) => {
+ *     await say('On it.')
  *   })
  * })
  */

@@ -29,6 +29,7 @@ import { exposedDirectoryMode } from '../storage/private-files.js'
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js'
 import type { Vault } from '../vault/vault.js'
 import { openVault } from '../vault/open-vault.js'
+import { openSlackAccess } from '../slack-api/open-slack-access.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -149,9 +150,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
+    // Handlers' client, say() and installations; expiring tokens refreshed on use and by a sweep.
+    const slack = openSlackAccess({ config, vault, audit: stores.audit, logger, ...(options.fetch !== undefined && { fetch: options.fetch }) })
     const deliver = createDeliverer({
       routes: config.routes,
       registries,
+      slack: slack.access,
       forward: createHttpForwarder({
         userAgent: `slackgate/${VERSION}`,
         ...(options.fetch !== undefined && { fetch: options.fetch }),
@@ -202,11 +206,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           concurrency: config.queue.concurrency,
           onError: (err) => workerLog.error({ err }, 'queue unavailable'),
         })
+        slack.startSweep()
       },
       async close() {
         claim?.stop()
         await app.close()
         await consumer?.stop()
+        await slack.stop()
         await stores.close()
         keys.close()
         directory?.close()

@@ -84,3 +84,18 @@ export function candidateKeys(query: InstallationQuery): string[] {
   if (query.enterpriseId !== undefined) keys.push(`enterprise:${query.enterpriseId}`)
   return keys
 }
+
+/** An installation as an operator or a handler may see it: everything but its tokens. */
+export function summariseInstallation(installation: Installation): InstallationSummary {
+  const { bot, user, ...rest } = installation
+  return {
+    ...rest,
+    botScopes: bot?.scopes ?? [],
+    userScopes: user?.scopes ?? [],
+    ...(bot?.expiresAt !== undefined && { botExpiresAt: bot.expiresAt }),
+    ...(user?.expiresAt !== undefined && { userExpiresAt: user.expiresAt }),
+    hasBotToken: bot !== undefined,
+    hasUserToken: user !== undefined,
+    rotating: bot?.refreshToken !== undefined || user?.refreshToken !== undefined,
+  }
+}

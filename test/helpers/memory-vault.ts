@@ -1,4 +1,4 @@
-import { candidateKeys, type Installation, type InstallationSummary, type TokenKind } from '../../src/vault/installation.js'
+import { candidateKeys, summariseInstallation, type Installation, type TokenKind } from '../../src/vault/installation.js'
 import type { LockedUpdate, Vault } from '../../src/vault/vault.js'
 
 export interface MemoryVault extends Vault {
@@ -37,7 +37,7 @@ export function createMemoryVault(): MemoryVault {
     },
     async list() {
       up()
-      return [...installations.values()].map(summary)
+      return [...installations.values()].map(summariseInstallation)
     },
     async revoke(key, kinds: readonly TokenKind[]) {
       up()
@@ -74,19 +74,5 @@ export function createMemoryVault(): MemoryVault {
       up()
     },
     async close() {},
-  }
-}
-
-function summary(i: Installation): InstallationSummary {
-  const { bot, user, ...rest } = i
-  return {
-    ...rest,
-    botScopes: bot?.scopes ?? [],
-    userScopes: user?.scopes ?? [],
-    ...(bot?.expiresAt !== undefined && { botExpiresAt: bot.expiresAt }),
-    ...(user?.expiresAt !== undefined && { userExpiresAt: user.expiresAt }),
-    hasBotToken: bot !== undefined,
-    hasUserToken: user !== undefined,
-    rotating: bot?.refreshToken !== undefined || user?.refreshToken !== undefined,
   }
 }

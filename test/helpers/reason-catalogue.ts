@@ -6,6 +6,7 @@ import { INSTALL_CODES } from '../../src/install/errors.js'
 import { POLICY_CODES } from '../../src/policy/errors.js'
 import { REPLAY_CODES } from '../../src/replay/errors.js'
 import { DECODE_CODES } from '../../src/slack/errors.js'
+import { SLACK_API_CODES } from '../../src/slack-api/errors.js'
 import { VERIFY_CODES } from '../../src/verify/errors.js'
 import { JWT_CODES } from '../../src/verify/jwt-errors.js'
 import { TLS_CODES } from '../../src/verify/tls-errors.js'
@@ -25,6 +26,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   audit: AUDIT_CODES,
   install: INSTALL_CODES,
   vault: VAULT_CODES,
+  slackApi: SLACK_API_CODES,
 }
 
 export const ALL_REASON_CODES: readonly string[] = Object.values(REASON_CATALOGUE).flat()

@@ -41,7 +41,7 @@ const snippets = pages.flatMap((page) => markedSnippets(page, readFileSync(join(
 describe('documentation code', () => {
   it('marks the complete examples of the library, the SDK and gateway tokens', () => {
     const marked = new Set(snippets.map((s) => s.page))
-    expect(marked).toEqual(new Set(['docs/library.md', 'docs/workflow-endpoints.md', 'docs/exactly-once.md']))
+    expect(marked).toEqual(new Set(['docs/library.md', 'docs/workflow-endpoints.md', 'docs/exactly-once.md', 'docs/handlers.md']))
   })
 
   it('type-checks each marked snippet against the built package', () => {
