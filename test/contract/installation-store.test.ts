@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite-database.js'
+import { createVault } from '../../src/vault/create-vault.js'
 import { createPostgresInstallationStore } from '../../src/vault/installation-store.postgres.js'
 import { createSqliteInstallationStore } from '../../src/vault/installation-store.sqlite.js'
 import { DATABASE_URL, postgresAvailable, uniqueTable, withPgClient } from '../helpers/postgres.js'
-import { describeInstallationStore } from './installation-store.contract.js'
+import { describeInstallationStore, installation } from './installation-store.contract.js'
 
 describeInstallationStore('sqlite', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'slackgate-vault-')), 'sg.db')
@@ -58,3 +62,31 @@ describeInstallationStore(
   },
   { skip: !postgresAvailable },
 )
+
+describe('the vault over a store that does not answer (fail closed)', () => {
+  it('postgres on a closed port: every operation rejects at once with vault_unavailable (503)', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise((resolve) => server.close(resolve))
+    const store = createPostgresInstallationStore({ connectionString: `postgres://postgres@127.0.0.1:${port}/test` })
+    const vault = createVault({ store, masterKeys: [randomBytes(32)] })
+    const started = Date.now()
+    for (const op of [vault.get('team:T1'), vault.find({ teamId: 'T1' }), vault.list(), vault.ping(), vault.save(installation('T1')), vault.withLock('team:T1', async () => ({ result: 1 }))]) {
+      await expect(op).rejects.toMatchObject({ code: 'vault_unavailable', httpStatus: 503 })
+    }
+    expect(Date.now() - started).toBeLessThan(5000)
+    // Unlock at start does not fail on a store that is down: the gateway starts and answers 503.
+    await expect(vault.unlock()).resolves.toBeUndefined()
+    await store.close()
+  })
+
+  it('sqlite with its file closed: vault_unavailable', async () => {
+    const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'slackgate-vault-')), 'sg.db'))
+    const vault = createVault({ store: createSqliteInstallationStore(db), masterKeys: [randomBytes(32)] })
+    await vault.save(installation('T1'))
+    db.close()
+    await expect(vault.save(installation('T2'))).rejects.toMatchObject({ code: 'vault_unavailable' })
+    await expect(vault.ping()).rejects.toMatchObject({ code: 'vault_unavailable' })
+  })
+})
