@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
+import { createVault } from '../../src/vault/create-vault.js'
+import { createSqliteInstallationStore } from '../../src/vault/installation-store.sqlite.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CALLER = fileURLToPath(new URL('../fixtures/token-refresh-caller.ts', import.meta.url))
+const MASTER_KEY = randomBytes(32).toString('base64')
+const children: ChildProcess[] = []
+let slack: FakeSlackApi | undefined
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL')
+  }
+  await slack?.close()
+})
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** Starts a caller process; resolves once its vault is open and it waits for the go. */
+async function startCaller(path: string, apiUrl: string, count: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CALLER, path, apiUrl, String(count)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, SLACKGATE_MASTER_KEY: MASTER_KEY, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET },
+  })
+  children.push(child)
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', () => out.includes('ready\n') && resolve())
+    void exited.then((code) => reject(new Error(`caller exited (${code}) before it was ready:\n${out}`)))
+  })
+  return {
+    go: () => child.stdin?.write('go\n'),
+    tokens: async () => {
+      const code = await exited
+      const line = /^tokens (.*)$/m.exec(out)
+      if (code !== 0 || line === null || !out.includes('done\n')) throw new Error(`caller failed (${code}):\n${out}`)
+      return JSON.parse(line[1] as string) as string[]
+    },
+  }
+}
+
+describe('token refresh across processes', () => {
+  it('20 concurrent callers in each of two processes sharing the SQLite file make one refresh exchange, and all get the new token', async () => {
+    slack = await startFakeSlackApi()
+    // Slow enough that every caller of both processes asks while the one exchange is in flight.
+    slack.setRefresh({ delayMs: 300 })
+    const pair = slack.issueRotating({ identity: { teamId: 'T1' } })
+    const path = join(mkdtempSync(join(tmpdir(), 'slackgate-token-refresh-')), 'sg.db')
+    const db = openSqliteDatabase(path)
+    const vault = createVault({ store: createSqliteInstallationStore(db), masterKeys: [Buffer.from(MASTER_KEY, 'base64')] })
+    await vault.unlock()
+    await vault.save({
+      key: 'team:T1',
+      appId: 'A0FAKEAPP',
+      teamId: 'T1',
+      isEnterpriseInstall: false,
+      installedAt: Math.floor(Date.now() / 1000) - 40_000,
+      origin: 'oauth',
+      // Due: it expires within the default two hours.
+      bot: { token: pair.token, scopes: ['chat:write'], refreshToken: pair.refreshToken, expiresAt: Math.floor(Date.now() / 1000) + 600 },
+    })
+
+    const callers = await Promise.all([startCaller(path, slack.url, 20), startCaller(path, slack.url, 20)])
+    for (const c of callers) c.go()
+    const tokens = (await Promise.all(callers.map((c) => c.tokens()))).flat()
+
+    expect(slack.refreshes()).toMatchObject([{ refreshToken: pair.refreshToken, ok: true }])
+    const granted = slack.refreshes()[0]?.token as string
+    expect(tokens).toHaveLength(40)
+    expect(new Set(tokens)).toEqual(new Set([sha(granted)]))
+    const stored = await vault.get('team:T1')
+    expect(stored?.bot?.token).toBe(granted)
+    expect(stored?.bot?.refreshToken).not.toBe(pair.refreshToken)
+    await vault.close()
+    db.close()
+  }, 60_000)
+})
