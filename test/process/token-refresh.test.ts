@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
 import { createVault } from '../../src/vault/create-vault.js'
 import { createSqliteInstallationStore } from '../../src/vault/installation-store.sqlite.js'
+import { startReadyChild } from '../helpers/ready-child.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CALLER = fileURLToPath(new URL('../fixtures/token-refresh-caller.ts', import.meta.url))
 const MASTER_KEY = randomBytes(32).toString('base64')
 const children: ChildProcess[] = []
@@ -26,28 +25,15 @@ afterEach(async () => {
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 
-/** Starts a caller process; resolves once its vault is open and it waits for the go. */
+/** A caller process: resolves once its vault is open and it waits for the go. */
 async function startCaller(path: string, apiUrl: string, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CALLER, path, apiUrl, String(count)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, SLACKGATE_MASTER_KEY: MASTER_KEY, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET },
-  })
-  children.push(child)
-  let out = ''
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', () => out.includes('ready\n') && resolve())
-    void exited.then((code) => reject(new Error(`caller exited (${code}) before it was ready:\n${out}`)))
-  })
+  const env = { ...process.env, SLACKGATE_MASTER_KEY: MASTER_KEY, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET }
+  const caller = await startReadyChild(CALLER, [path, apiUrl, String(count)], children, env)
   return {
-    go: () => child.stdin?.write('go\n'),
+    go: caller.go,
     tokens: async () => {
-      const code = await exited
-      const line = /^tokens (.*)$/m.exec(out)
-      if (code !== 0 || line === null || !out.includes('done\n')) throw new Error(`caller failed (${code}):\n${out}`)
+      const line = /^tokens (.*)$/m.exec(await caller.finished())
+      if (line === null) throw new Error('the caller printed no tokens')
       return JSON.parse(line[1] as string) as string[]
     },
   }
