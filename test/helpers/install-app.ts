@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +7,8 @@ import { loadConfig } from '../../src/config/load.js'
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js'
 import { createLogger } from '../../src/http/logger.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, type FakeSlackApi } from './fake-slack-api.js'
-import { createMemoryVault, type MemoryVault } from './memory-vault.js'
+import type { MemoryVault } from './memory-vault.js'
+import type { Installation } from '../../src/vault/installation.js'
 import { NOW, SECRET } from './signing.js'
 
 export const REDIRECT_URL = 'https://gateway.example.com/slack/oauth_redirect'
@@ -24,7 +26,12 @@ export interface InstallApp {
   /** The config file, and the environment it loads with. */
   readonly configFile: string
   readonly env: Record<string, string>
-  readonly vault: MemoryVault
+  /** The stored installation under `key`, from the gateway's vault. */
+  installation(key: string): Promise<Installation | undefined>
+  /** The keys of every stored installation. */
+  installed(): Promise<string[]>
+  /** Deletes every stored installation. */
+  uninstallAll(): Promise<void>
   readonly lines: string[]
   /** Every response of the run, as text (status, headers and body). */
   readonly responses: string[]
@@ -38,8 +45,12 @@ export interface InstallApp {
   close(): Promise<void>
 }
 
-/** The real gateway with `install` configured against the fake Slack API, a memory vault, and a movable clock. */
-export async function installApp(slack: FakeSlackApi, installYaml = ''): Promise<InstallApp> {
+/**
+ * The real gateway with `install` configured against the fake Slack API and a movable clock.
+ * Its vault is the real one (the embedded SQLite file, a master key from the environment),
+ * unless `vault` replaces it (a memory vault that can be made to fail).
+ */
+export async function installApp(slack: FakeSlackApi, installYaml = '', vault?: MemoryVault): Promise<InstallApp> {
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-install-'))
   writeFileSync(
     join(dir, 'slackgate.yaml'),
@@ -51,18 +62,23 @@ install:
   redirectUrl: ${REDIRECT_URL}
   authorizeUrl: ${AUTHORIZE_URL}
   scopes: { bot: [commands, "chat:write"], user: ["search:read"] }
-${installYaml}`,
+${installYaml}vault:
+  masterKey: { ref: env:MASTER_KEY }
+`,
   )
   const lines: string[] = []
   const responses: string[] = []
-  const vault = createMemoryVault()
-  const env = { SLACK_SIGNING_SECRET: SECRET, CLIENT_SECRET: FAKE_CLIENT_SECRET, SLACKGATE_DATA_DIR: join(dir, 'data') }
+  const env = { SLACK_SIGNING_SECRET: SECRET, CLIENT_SECRET: FAKE_CLIENT_SECRET, SLACKGATE_DATA_DIR: join(dir, 'data'), MASTER_KEY: randomBytes(32).toString('base64') }
   const config = loadConfig({ file: join(dir, 'slackgate.yaml'), env, now: NOW })
   const app: InstallApp = {
     configFile: join(dir, 'slackgate.yaml'),
     env,
     now: NOW,
-    vault,
+    installation: (key) => app.gateway.vault.get(key),
+    installed: async () => (await app.gateway.vault.list()).map((i) => i.key).sort(),
+    async uninstallAll() {
+      for (const key of await app.installed()) await app.gateway.vault.delete(key)
+    },
     lines,
     responses,
     gateway: undefined as unknown as Gateway,
@@ -86,7 +102,7 @@ ${installYaml}`,
     close: () => app.gateway.close(),
   }
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
-  ;(app as { gateway: Gateway }).gateway = await createGateway({ config, logger, clock: () => app.now, vault })
+  ;(app as { gateway: Gateway }).gateway = await createGateway({ config, logger, clock: () => app.now, ...(vault !== undefined && { vault }) })
   return app
 }
 

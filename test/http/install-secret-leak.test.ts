@@ -3,6 +3,7 @@ import { readAll } from '../contract/audit-log.contract.js'
 import { runCli } from '../helpers/cli.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeGrantedCode, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 import { installApp, REDIRECT_URL, type InstallApp } from '../helpers/install-app.js'
+import { createMemoryVault } from '../helpers/memory-vault.js'
 import { NOW } from '../helpers/signing.js'
 
 // The install flow's side of the secret-leak scan (test/http/secret-leak.test.ts covers the
@@ -13,6 +14,8 @@ import { NOW } from '../helpers/signing.js'
 let slack: FakeSlackApi
 let t: InstallApp
 let open: InstallApp
+let failing: InstallApp
+const memoryVault = createMemoryVault()
 const grants: FakeGrantedCode[] = []
 const cliOutput: string[] = []
 
@@ -22,6 +25,7 @@ beforeAll(async () => {
   slack = await startFakeSlackApi()
   t = await installApp(slack)
   open = await installApp(slack, '  allowInstallWithoutState: true\n')
+  failing = await installApp(slack, '', memoryVault)
   const grant = (over: object = {}) => {
     const g = slack.grantCode({ ...WORKSPACE, ...over })
     grants.push(g)
@@ -35,9 +39,9 @@ beforeAll(async () => {
   await install({}, 200) // installed, with rotating bot and user tokens
   await install({ botScopes: ['commands', 'chat:write', 'channels:history'] }, 403) // granted, then refused: scopes_exceeded
   await install({ teamId: 'T0LEAK2', teamName: '<b>x</b>' }, 200)
-  t.vault.setDown(true)
-  await install({ teamId: 'T0LEAK3' }, 503) // granted, then the vault is down
-  t.vault.setDown(false)
+  memoryVault.setDown(true)
+  await install({ teamId: 'T0LEAK3' }, 503, failing) // granted, then the vault is down
+  memoryVault.setDown(false)
   const reused = await t.begin()
   expect((await t.callback({ code: grant().code, state: reused.state }, reused.cookie)).statusCode).toBe(200)
   expect((await t.callback({ code: grant().code, state: reused.state }, reused.cookie)).statusCode).toBe(400) // state_reused
@@ -45,8 +49,8 @@ beforeAll(async () => {
   expect((await open.callback({ code: grant().code })).statusCode).toBe(400) // a workspace install without state, tokens granted
   t.now = NOW
 
-  for (const app of [t, open]) {
-    for (const args of [['audit', 'query'], ['audit', 'tail', '-n', '50'], ['scopes', 'lint'], ['scopes', 'lint', '--json']]) {
+  for (const app of [t, open, failing]) {
+    for (const args of [['audit', 'query'], ['audit', 'tail', '-n', '50'], ['scopes', 'lint'], ['scopes', 'lint', '--json'], ['installations', 'list'], ['installations', 'list', '--json']]) {
       const out = runCli([...args, '--config', app.configFile], { env: app.env })
       expect(out.status, out.stderr).toBe(0)
       cliOutput.push(out.stdout, out.stderr)
@@ -57,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close()
   await open.close()
+  await failing.close()
   await slack.close()
 })
 
@@ -75,26 +80,26 @@ describe('no secret leaks from the install flow', () => {
     ),
   ]
 
-  it('ran every scenario, with tokens granted in each', () => {
+  it('ran every scenario, with tokens granted in each', async () => {
     expect(grants.length).toBe(8)
     expect(grants.every((g) => g.botToken !== undefined && g.botRefreshToken !== undefined)).toBe(true)
-    expect([...t.vault.installations.keys(), ...open.vault.installations.keys()].sort()).toEqual(['enterprise:E0LEAK', 'team:T0LEAK', 'team:T0LEAK2'])
+    expect([...(await t.installed()), ...(await open.installed()), ...memoryVault.installations.keys()].sort()).toEqual(['enterprise:E0LEAK', 'team:T0LEAK', 'team:T0LEAK2'])
   })
 
   it('in no log line', () => {
-    const logs = [...t.lines, ...open.lines].join('\n')
+    const logs = [...t.lines, ...open.lines, ...failing.lines].join('\n')
     expect(logs).toContain('"reason":"scopes_exceeded"')
     for (const [name, value] of secrets()) expect(logs.includes(value), name).toBe(false)
   })
 
   it('in no audit record', async () => {
-    const records = JSON.stringify([...(await readAll(t.gateway.stores.audit)), ...(await readAll(open.gateway.stores.audit))])
+    const records = JSON.stringify([...(await readAll(t.gateway.stores.audit)), ...(await readAll(open.gateway.stores.audit)), ...(await readAll(failing.gateway.stores.audit))])
     expect(records).toContain('app_installed')
     for (const [name, value] of secrets()) expect(records.includes(value), name).toBe(false)
   })
 
   it('in no response', () => {
-    const responses = [...t.responses, ...open.responses].join('\n')
+    const responses = [...t.responses, ...open.responses, ...failing.responses].join('\n')
     expect(responses).toContain('Installed')
     for (const [name, value] of secrets()) expect(responses.includes(value), name).toBe(false)
   })
@@ -102,6 +107,7 @@ describe('no secret leaks from the install flow', () => {
   it('in no CLI output', () => {
     const out = cliOutput.join('\n')
     expect(out).toContain('app_installed')
+    expect(out).toContain('T0LEAK2')
     for (const [name, value] of secrets()) expect(out.includes(value), name).toBe(false)
   })
 })

@@ -3,12 +3,16 @@ import { readAll } from '../contract/audit-log.contract.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 import { AUTHORIZE_URL, COOKIE, installApp, pageReason, REDIRECT_URL, type InstallApp } from '../helpers/install-app.js'
 import { NOW } from '../helpers/signing.js'
+import { createMemoryVault } from '../helpers/memory-vault.js'
 import { deriveStateKey, issueState } from '../../src/install/install-state.js'
 
 let slack: FakeSlackApi
 let t: InstallApp
 /** The same gateway, with `allowInstallWithoutState: true`. */
 let open: InstallApp
+/** The same gateway, with a vault that can be made to fail. */
+let failing: InstallApp
+const memoryVault = createMemoryVault()
 
 const WORKSPACE = { teamId: 'T0ACME', teamName: 'Acme', botScopes: ['commands', 'chat:write'], userScopes: ['search:read'], userId: 'U0ALICE', redirectUri: REDIRECT_URL }
 const ORG = { enterpriseId: 'E0GRID', enterpriseName: 'Grid Corp', isEnterpriseInstall: true, botScopes: ['commands'], userId: 'U0ADMIN', redirectUri: REDIRECT_URL }
@@ -17,19 +21,20 @@ beforeAll(async () => {
   slack = await startFakeSlackApi()
   t = await installApp(slack)
   open = await installApp(slack, '  allowInstallWithoutState: true\n')
+  failing = await installApp(slack, '', memoryVault)
 })
 
 afterAll(async () => {
   await t.close()
   await open.close()
+  await failing.close()
   await slack.close()
 })
 
-beforeEach(() => {
+beforeEach(async () => {
   t.now = NOW
-  t.vault.setDown(false)
-  t.vault.installations.clear()
-  open.vault.installations.clear()
+  await t.uninstallAll()
+  await open.uninstallAll()
   slack.setDown(false)
 })
 
@@ -42,12 +47,12 @@ function expectPageHeaders(headers: Record<string, unknown>) {
 }
 
 /** Asserts the callback was refused with `code`, stored nothing and cleared the cookie. */
-function expectRefused(res: Awaited<ReturnType<InstallApp['callback']>>, status: number, code: string, app = t) {
+async function expectRefused(res: Awaited<ReturnType<InstallApp['callback']>>, status: number, code: string, app = t) {
   expect(pageReason(res)).toBe(code)
   expect(res.statusCode).toBe(status)
   expectPageHeaders(res.headers)
   expect(res.headers['set-cookie']).toBe(`${COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`)
-  expect(app.vault.installations.size).toBe(0)
+  expect(await app.installed()).toEqual([])
 }
 
 const exchangesOf = (code: string) => slack.codeExchanges().filter((e) => e.code === code)
@@ -97,7 +102,7 @@ describe('GET /slack/oauth_redirect', () => {
     expect(exchange?.authorization).toBe(`Basic ${Buffer.from(`${FAKE_CLIENT_ID}:${FAKE_CLIENT_SECRET}`).toString('base64')}`)
     expect(exchange?.params).toEqual({ code: granted.code, redirect_uri: REDIRECT_URL })
 
-    expect(t.vault.installations.get('team:T0ACME')).toEqual({
+    expect(await t.installation('team:T0ACME')).toEqual({
       key: 'team:T0ACME',
       appId: 'A0FAKEAPP',
       teamId: 'T0ACME',
@@ -126,7 +131,7 @@ describe('GET /slack/oauth_redirect', () => {
   it('missing cookie: cookie_missing, and Slack is never asked', async () => {
     const browser = await t.begin()
     const granted = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: granted.code, state: browser.state }), 400, 'cookie_missing')
+    await expectRefused(await t.callback({ code: granted.code, state: browser.state }), 400, 'cookie_missing')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
@@ -134,7 +139,7 @@ describe('GET /slack/oauth_redirect', () => {
     const browser = await t.begin()
     const granted = slack.grantCode(WORKSPACE)
     const tampered = browser.cookie.replace(/=(.)/, (_m, c: string) => `=${c === 'A' ? 'B' : 'A'}`)
-    expectRefused(await t.callback({ code: granted.code, state: browser.state }, tampered), 400, 'state_mismatch')
+    await expectRefused(await t.callback({ code: granted.code, state: browser.state }, tampered), 400, 'state_mismatch')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
@@ -142,23 +147,23 @@ describe('GET /slack/oauth_redirect', () => {
     const a = await t.begin()
     const b = await t.begin()
     const granted = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: granted.code, state: a.state }, b.cookie), 400, 'state_mismatch')
+    await expectRefused(await t.callback({ code: granted.code, state: a.state }, b.cookie), 400, 'state_mismatch')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
   it('a cookie planted beside ours (two of the name): state_mismatch', async () => {
     const browser = await t.begin()
     const granted = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: granted.code, state: browser.state }, `${browser.cookie}; ${browser.cookie}`), 400, 'state_mismatch')
+    await expectRefused(await t.callback({ code: granted.code, state: browser.state }, `${browser.cookie}; ${browser.cookie}`), 400, 'state_mismatch')
   })
 
   it('reused state: state_reused, even with a fresh code', async () => {
     const browser = await t.begin()
     const first = await t.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie)
     expect(first.statusCode).toBe(200)
-    t.vault.installations.clear()
+    await t.uninstallAll()
     const again = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: again.code, state: browser.state }, browser.cookie), 400, 'state_reused')
+    await expectRefused(await t.callback({ code: again.code, state: browser.state }, browser.cookie), 400, 'state_reused')
     expect(exchangesOf(again.code)).toEqual([])
   })
 
@@ -167,7 +172,7 @@ describe('GET /slack/oauth_redirect', () => {
     // so a gateway sharing the store (the same SQLite file or Redis) would refuse it.
     const browser = await t.begin()
     expect((await t.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie)).statusCode).toBe(200)
-    t.vault.installations.clear()
+    await t.uninstallAll()
     const hash = browser.cookie.split('=')[1] as string
     expect(await t.gateway.stores.nonces.claim(`install-state:${hash}`, 60)).toBe('duplicate')
   })
@@ -176,7 +181,7 @@ describe('GET /slack/oauth_redirect', () => {
     const browser = await t.begin()
     t.now = NOW + 601
     const granted = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: granted.code, state: browser.state }, browser.cookie), 400, 'state_expired')
+    await expectRefused(await t.callback({ code: granted.code, state: browser.state }, browser.cookie), 400, 'state_expired')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
@@ -199,32 +204,32 @@ describe('GET /slack/oauth_redirect', () => {
     const { createHash } = await import('node:crypto')
     const cookie = `${COOKIE}=${createHash('sha256').update(forged.state).digest('base64url')}`
     const granted = slack.grantCode(WORKSPACE)
-    expectRefused(await t.callback({ code: granted.code, state: forged.state }, cookie), 400, 'state_invalid')
+    await expectRefused(await t.callback({ code: granted.code, state: forged.state }, cookie), 400, 'state_invalid')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
   it('missing state: state_missing', async () => {
     const browser = await t.begin()
-    expectRefused(await t.callback({ code: slack.grantCode(WORKSPACE).code }, browser.cookie), 400, 'state_missing')
+    await expectRefused(await t.callback({ code: slack.grantCode(WORKSPACE).code }, browser.cookie), 400, 'state_missing')
   })
 
   it('no code: code_missing, and the state is not spent', async () => {
     const browser = await t.begin()
-    expectRefused(await t.callback({ state: browser.state }, browser.cookie), 400, 'code_missing')
+    await expectRefused(await t.callback({ state: browser.state }, browser.cookie), 400, 'code_missing')
     expect((await t.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie)).statusCode).toBe(200)
   })
 
   it('the installer cancelled (error=access_denied): access_denied, nothing exchanged', async () => {
     const browser = await t.begin()
     const before = slack.codeExchanges().length
-    expectRefused(await t.callback({ error: 'access_denied', state: browser.state }, browser.cookie), 403, 'access_denied')
+    await expectRefused(await t.callback({ error: 'access_denied', state: browser.state }, browser.cookie), 403, 'access_denied')
     expect(slack.codeExchanges().length).toBe(before)
   })
 
   it('more scopes granted than declared: scopes_exceeded, nothing stored, the excess named', async () => {
     const browser = await t.begin()
     const res = await t.callback({ code: slack.grantCode({ ...WORKSPACE, botScopes: ['commands', 'chat:write', 'channels:history'] }).code, state: browser.state }, browser.cookie)
-    expectRefused(res, 403, 'scopes_exceeded')
+    await expectRefused(res, 403, 'scopes_exceeded')
     expect(res.body).toContain('<code>channels:history</code>')
     const records = await readAll(t.gateway.stores.audit)
     expect(records.at(-1)).toMatchObject({ kind: 'request', source: 'install', verdict: 'rejected', reason: 'scopes_exceeded' })
@@ -233,20 +238,20 @@ describe('GET /slack/oauth_redirect', () => {
   it('more user scopes granted than declared: scopes_exceeded', async () => {
     const browser = await t.begin()
     const res = await t.callback({ code: slack.grantCode({ ...WORKSPACE, userScopes: ['search:read', 'chat:write'] }).code, state: browser.state }, browser.cookie)
-    expectRefused(res, 403, 'scopes_exceeded')
+    await expectRefused(res, 403, 'scopes_exceeded')
   })
 
   it('fewer scopes than declared are fine (least privilege)', async () => {
     const browser = await t.begin()
     const res = await t.callback({ code: slack.grantCode({ ...WORKSPACE, botScopes: ['commands'], userScopes: [] }).code, state: browser.state }, browser.cookie)
     expect(res.statusCode).toBe(200)
-    expect(t.vault.installations.get('team:T0ACME')?.user).toBeUndefined()
+    expect((await t.installation('team:T0ACME'))?.user).toBeUndefined()
   })
 
   it('oauth.v2.access refuses the code: oauth_failed with Slack\'s error', async () => {
     const browser = await t.begin()
     const res = await t.callback({ code: 'never-issued', state: browser.state }, browser.cookie)
-    expectRefused(res, 502, 'oauth_failed')
+    await expectRefused(res, 502, 'oauth_failed')
     expect(res.body).toContain('Detail: <code>invalid_code</code>')
   })
 
@@ -255,15 +260,29 @@ describe('GET /slack/oauth_redirect', () => {
     slack.setDown('500')
     const res = await t.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie)
     slack.setDown(false)
-    expectRefused(res, 502, 'oauth_failed')
+    await expectRefused(res, 502, 'oauth_failed')
     expect(res.body).toContain('Detail: <code>http_status</code>')
   })
 
   it('the vault is down: 503 install_unavailable, nothing stored', async () => {
-    const browser = await t.begin()
-    t.vault.setDown(true)
-    expectRefused(await t.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie), 503, 'install_unavailable')
-    expect(t.requestLog().at(-1)).toMatchObject({ status: 503, reason: 'install_unavailable', detail: 'vault_unavailable' })
+    const browser = await failing.begin()
+    memoryVault.setDown(true)
+    const res = await failing.callback({ code: slack.grantCode(WORKSPACE).code, state: browser.state }, browser.cookie)
+    memoryVault.setDown(false)
+    await expectRefused(res, 503, 'install_unavailable', failing)
+    expect(failing.requestLog().at(-1)).toMatchObject({ status: 503, reason: 'install_unavailable', detail: 'vault_unavailable' })
+  })
+
+  it('the nonce store is down: 503 install_unavailable, Slack never asked', async () => {
+    const browser = await failing.begin()
+    const granted = slack.grantCode(WORKSPACE)
+    const nonces = failing.gateway.stores.nonces
+    const claim = nonces.claim.bind(nonces)
+    nonces.claim = () => Promise.reject(new Error('replay store down'))
+    const res = await failing.callback({ code: granted.code, state: browser.state }, browser.cookie).finally(() => (nonces.claim = claim))
+    await expectRefused(res, 503, 'install_unavailable', failing)
+    expect(failing.requestLog().at(-1)).toMatchObject({ status: 503, reason: 'install_unavailable', detail: 'replay_store_unavailable' })
+    expect(exchangesOf(granted.code)).toEqual([])
   })
 
   it('escapes what Slack says about the workspace', async () => {
@@ -281,31 +300,33 @@ describe('org-wide (Enterprise Grid) installs', () => {
     const res = await t.callback({ code: slack.grantCode(ORG).code, state: browser.state }, browser.cookie)
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('the organisation <strong>Grid Corp</strong> (<code>E0GRID</code>)')
-    expect(t.vault.installations.get('enterprise:E0GRID')).toMatchObject({ enterpriseId: 'E0GRID', enterpriseName: 'Grid Corp', isEnterpriseInstall: true, origin: 'oauth' })
-    expect(t.vault.installations.get('enterprise:E0GRID')?.teamId).toBeUndefined()
+    expect(await t.installation('enterprise:E0GRID')).toMatchObject({ enterpriseId: 'E0GRID', enterpriseName: 'Grid Corp', isEnterpriseInstall: true, origin: 'oauth' })
+    expect((await t.installation('enterprise:E0GRID'))?.teamId).toBeUndefined()
+    // A request from any workspace of the organisation finds it.
+    expect((await t.gateway.vault.find({ enterpriseId: 'E0GRID', teamId: 'T0ANY' }))?.key).toBe('enterprise:E0GRID')
   })
 
   it('without state, refused unless allowInstallWithoutState: state_missing, Slack never asked', async () => {
     const granted = slack.grantCode(ORG)
-    expectRefused(await t.callback({ code: granted.code }), 400, 'state_missing')
+    await expectRefused(await t.callback({ code: granted.code }), 400, 'state_missing')
     expect(exchangesOf(granted.code)).toEqual([])
   })
 
   it('without state and allowInstallWithoutState: installed, audited as oauth_without_state', async () => {
     const res = await open.callback({ code: slack.grantCode(ORG).code })
     expect(res.statusCode).toBe(200)
-    expect(open.vault.installations.get('enterprise:E0GRID')?.origin).toBe('oauth_without_state')
+    expect((await open.installation('enterprise:E0GRID'))?.origin).toBe('oauth_without_state')
     const records = await readAll(open.gateway.stores.audit)
     expect(records.at(-1)).toMatchObject({ kind: 'lifecycle', type: 'app_installed', source: 'oauth_without_state', enterpriseId: 'E0GRID', target: 'enterprise:E0GRID' })
   })
 
   it('without state and allowInstallWithoutState, a workspace install is still refused: state_missing', async () => {
-    expectRefused(await open.callback({ code: slack.grantCode(WORKSPACE).code }), 400, 'state_missing', open)
+    await expectRefused(await open.callback({ code: slack.grantCode(WORKSPACE).code }), 400, 'state_missing', open)
   })
 
   it('allowInstallWithoutState does not loosen a callback that has a state', async () => {
     const a = await open.begin()
     const b = await open.begin()
-    expectRefused(await open.callback({ code: slack.grantCode(ORG).code, state: a.state }, b.cookie), 400, 'state_mismatch', open)
+    await expectRefused(await open.callback({ code: slack.grantCode(ORG).code, state: a.state }, b.cookie), 400, 'state_mismatch', open)
   })
 })
