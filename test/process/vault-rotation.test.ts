@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { masterKeyId } from '../../src/vault/envelope.js'
 import type { Installation } from '../../src/vault/installation.js'
 import { VAULT_KEY_FILE } from '../../src/vault/master-key.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { runCli, startGateway as startCliGateway, type CliResult } from '../helpers/cli.js'
 import { SECRET } from '../helpers/signing.js'
 import { installation, tokens } from '../contract/installation-store.contract.js'
 
@@ -182,6 +182,24 @@ describe('the token vault in a running gateway', () => {
     const usage = cli(['installations', 'list', '--bogus', '--config', config], dir)
     expect(usage.status).toBe(2)
   })
+
+  it('dev makes the key file when it is missing (start never does), and the vault opens with it', async () => {
+    const devDir = mkdtempSync(join(tmpdir(), 'slackgate-vault-dev-'))
+    writeFileSync(join(devDir, 'slackgate.yaml'), 'dataDir: ./data\nvault: { store: sqlite }\n')
+    const devKey = join(devDir, 'data', VAULT_KEY_FILE)
+    const refused = cli(['start', '--config', join(devDir, 'slackgate.yaml')], devDir, { PORT: '0' })
+    expect(refused.stderr).toContain('vault_key_missing')
+    expect(existsSync(devKey)).toBe(false)
+    const dev = await startCliGateway('dev', { cwd: devDir, args: ['--config', join(devDir, 'slackgate.yaml')] })
+    const ready = await fetch(`${dev.url}/readyz`)
+    await dev.stop()
+    printed.push(dev.output())
+    expect(dev.output()).toContain(`Development vault master key generated in ${devKey}`)
+    expect(statSync(devKey).mode & 0o777).toBe(0o600)
+    secrets.push(readFileSync(devKey, 'utf8').trim())
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toMatchObject({ checks: { vault: 'ok' } })
+  }, 30_000)
 
   it('no token, refresh token or master key appears in any log line, error or CLI output of the run', () => {
     expect(printed.join('').length).toBeGreaterThan(1000)
