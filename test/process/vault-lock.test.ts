@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,9 +6,9 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
 import { createSqliteInstallationStore } from '../../src/vault/installation-store.sqlite.js'
+import { startReadyChild } from '../helpers/ready-child.js'
 import { DATABASE_URL, postgresAvailable, uniqueTable, withPgClient } from '../helpers/postgres.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const HOLDER = fileURLToPath(new URL('../fixtures/vault-lock-holder.ts', import.meta.url))
 const children: ChildProcess[] = []
 
@@ -19,31 +18,11 @@ afterEach(() => {
   }
 })
 
-/** Starts a holder process; resolves once its store answers and it waits for the go. */
-async function startHolder(store: string, table: string, counter: string, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, store, table, counter, String(count)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
-  let out = ''
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', () => out.includes('ready\n') && resolve())
-    void exited.then((code) => reject(new Error(`holder exited (${code}) before it was ready:\n${out}`)))
-  })
-  return {
-    go: () => child.stdin?.write('go\n'),
-    finished: async () => {
-      const code = await exited
-      if (code !== 0 || !out.includes('done\n')) throw new Error(`holder failed (${code}):\n${out}`)
-    },
-  }
-}
-
 async function race(store: string, table: string) {
   const counter = join(mkdtempSync(join(tmpdir(), 'slackgate-vault-lock-')), 'counter')
   writeFileSync(counter, '0')
-  const holders = await Promise.all([startHolder(store, table, counter, 20), startHolder(store, table, counter, 20)])
+  const start = () => startReadyChild(HOLDER, [store, table, counter, '20'], children)
+  const holders = await Promise.all([start(), start()])
   for (const h of holders) h.go()
   await Promise.all(holders.map((h) => h.finished()))
   return Number(readFileSync(counter, 'utf8'))
