@@ -7,6 +7,7 @@ import { completeInstall } from '../install/complete-install.js'
 import { INSTALL_STATUS } from '../install/errors.js'
 import { errorPage, installPage, PAGE_HEADERS, successPage } from '../install/install-pages.js'
 import { deriveStateKey, issueState } from '../install/install-state.js'
+import { revokeGranted } from '../install/revoke-granted.js'
 import { clearedStateCookie, cookieValues, stateCookie } from '../install/state-cookie.js'
 import type { NonceStore } from '../replay/nonce-store.js'
 import { oauthV2Access } from '../slack-api/oauth-v2-access.js'
@@ -42,6 +43,7 @@ export async function installRoutes(app: FastifyInstance, options: InstallRoutes
     vault: options.vault,
     ...(options.audit !== undefined && { audit: options.audit }),
     now: options.clock,
+    revoke: (tokens: readonly string[]) => revokeGranted(tokens, { apiUrl: options.apiUrl, ...(options.fetch !== undefined && { fetch: options.fetch }) }),
     exchange: (code: string) =>
       oauthV2Access(
         { apiUrl: options.apiUrl, clientId: options.clientId, clientSecret: options.clientSecret, timeoutMs: install.exchangeTimeoutMs, ...(options.fetch !== undefined && { fetch: options.fetch }) },

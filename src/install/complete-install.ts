@@ -20,6 +20,8 @@ export interface InstallDeps {
   readonly audit?: AuditLog
   /** `oauth.v2.access` for an authorization code. */
   readonly exchange: (code: string) => Promise<OAuthV2Access>
+  /** Revokes tokens Slack granted to an install that is then refused (see revoke-granted.ts); never throws. */
+  readonly revoke?: (tokens: readonly string[]) => Promise<unknown>
   /** Epoch seconds. */
   readonly now: () => number
 }
@@ -91,23 +93,29 @@ async function decide(deps: InstallDeps, callback: InstallCallback): Promise<Ins
     if (err instanceof OAuthV2AccessError) return refuse('oauth_failed', err.slackError ?? err.failure)
     return refuse('oauth_failed')
   }
+  // From here Slack has granted tokens: a refusal revokes them, so that none stays usable unstored.
+  const granted = [access.accessToken, access.authedUser?.accessToken].filter((t): t is string => t !== undefined)
+  const refuseGranted = async (reason: InstallCode, detail: string): Promise<InstallOutcome> => {
+    await deps.revoke?.(granted)
+    return refuse(reason, detail)
+  }
   const installation = installationFromAccess(access, origin, deps.now())
-  if (installation === undefined) return refuse('oauth_failed', 'incomplete_response')
-  if (origin === 'oauth_without_state' && !installation.isEnterpriseInstall) return refuse('state_missing', 'only an org-wide install may arrive without state')
+  if (installation === undefined) return refuseGranted('oauth_failed', 'incomplete_response')
+  if (origin === 'oauth_without_state' && !installation.isEnterpriseInstall) return refuseGranted('state_missing', 'only an org-wide install may arrive without state')
   const excess = [...excessScopes(config.scopes.bot, installation.bot?.scopes ?? []), ...excessScopes(config.scopes.user, installation.user?.scopes ?? [])]
-  if (excess.length > 0) return refuse('scopes_exceeded', excess.join(','))
+  if (excess.length > 0) return refuseGranted('scopes_exceeded', excess.join(','))
 
   // Recorded before it is stored: an installation never exists without its record.
   const at = deps.now() * 1000
   try {
     await deps.audit?.append(installRecord({ at, requestId: callback.requestId, installation }))
   } catch {
-    return refuse('install_unavailable', 'audit_unavailable')
+    return refuseGranted('install_unavailable', 'audit_unavailable')
   }
   try {
     await deps.vault.save(installation)
   } catch {
-    return refuse('install_unavailable', 'vault_unavailable')
+    return refuseGranted('install_unavailable', 'vault_unavailable')
   }
   return { ok: true, installation }
 }

@@ -115,8 +115,9 @@ export interface FakeRefresh {
  * documents it (https://api.slack.com/methods/usergroups.users.list): `invalid_auth` for a
  * wrong bearer token, `no_such_subteam` for an unknown group, 429 with Retry-After when
  * rate limited. Also `auth.test`, `chat.postMessage` (recorded, and made to fail once on
- * request) and `oauth.v2.access`'s refresh exchange, which like Slack's revokes the refresh
- * token it is given (https://api.slack.com/authentication/rotation).
+ * request), `auth.revoke`, and `oauth.v2.access`: its code exchange (see `grantCode`) and
+ * its refresh exchange, which like Slack's revokes the refresh token it is given
+ * (https://api.slack.com/authentication/rotation).
  */
 export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise<FakeSlackApi> {
   const token = options.token ?? 'xoxb-fake-slack-token'
@@ -221,10 +222,15 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       })
       return true
     }
-    if (method !== 'auth.test' && method !== 'chat.postMessage') return false
+    if (method !== 'auth.test' && method !== 'chat.postMessage' && method !== 'auth.revoke') return false
     const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '')
     const identity = tokens.get(bearer)
     if (identity === undefined) return answer(res, 200, { ok: false, error: 'invalid_auth' })
+    if (method === 'auth.revoke') {
+      // https://api.slack.com/methods/auth.revoke: the token stops working at once.
+      tokens.delete(bearer)
+      return answer(res, 200, { ok: true, revoked: true })
+    }
     if (method === 'auth.test') {
       reply(res, 200, { ok: true, url: 'https://fake.slack.invalid/', team_id: identity.teamId, user_id: identity.userId, bot_id: identity.botId, enterprise_id: identity.enterpriseId })
       return true

@@ -57,6 +57,12 @@ async function expectRefused(res: Awaited<ReturnType<InstallApp['callback']>>, s
 
 const exchangesOf = (code: string) => slack.codeExchanges().filter((e) => e.code === code)
 
+/** Whether Slack (the fake) still takes `token`: a refused install's tokens are revoked. */
+async function tokenWorks(token: string | undefined): Promise<boolean> {
+  const res = await fetch(`${slack.url}/auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token ?? ''}` } })
+  return ((await res.json()) as { ok: boolean }).ok
+}
+
 describe('GET /slack/install', () => {
   it('serves a plain page whose "Add to Slack" link asks for exactly the declared scopes, and sets the __Host- cookie', async () => {
     const res = await t.gateway.app.inject({ method: 'GET', url: '/slack/install' })
@@ -94,6 +100,7 @@ describe('GET /slack/oauth_redirect', () => {
     const granted = slack.grantCode({ ...WORKSPACE, rotating: true })
     const res = await t.callback({ code: granted.code, state: browser.state }, browser.cookie)
     expect(res.statusCode).toBe(200)
+    expect([await tokenWorks(granted.botToken), await tokenWorks(granted.userToken)]).toEqual([true, true])
     expectPageHeaders(res.headers)
     expect(res.body).toContain('The app is installed in the workspace <strong>Acme</strong> (<code>T0ACME</code>)')
     expect(res.headers['set-cookie']).toBe(`${COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`)
@@ -226,11 +233,13 @@ describe('GET /slack/oauth_redirect', () => {
     expect(slack.codeExchanges().length).toBe(before)
   })
 
-  it('more scopes granted than declared: scopes_exceeded, nothing stored, the excess named', async () => {
+  it('more scopes granted than declared: scopes_exceeded, nothing stored, the excess named, the tokens revoked', async () => {
     const browser = await t.begin()
-    const res = await t.callback({ code: slack.grantCode({ ...WORKSPACE, botScopes: ['commands', 'chat:write', 'channels:history'] }).code, state: browser.state }, browser.cookie)
+    const granted = slack.grantCode({ ...WORKSPACE, botScopes: ['commands', 'chat:write', 'channels:history'] })
+    const res = await t.callback({ code: granted.code, state: browser.state }, browser.cookie)
     await expectRefused(res, 403, 'scopes_exceeded')
     expect(res.body).toContain('<code>channels:history</code>')
+    expect([await tokenWorks(granted.botToken), await tokenWorks(granted.userToken)]).toEqual([false, false])
     const records = await readAll(t.gateway.stores.audit)
     expect(records.at(-1)).toMatchObject({ kind: 'request', source: 'install', verdict: 'rejected', reason: 'scopes_exceeded' })
   })
@@ -271,6 +280,7 @@ describe('GET /slack/oauth_redirect', () => {
     memoryVault.setDown(false)
     await expectRefused(res, 503, 'install_unavailable', failing)
     expect(failing.requestLog().at(-1)).toMatchObject({ status: 503, reason: 'install_unavailable', detail: 'vault_unavailable' })
+    expect(slack.calls().filter((c) => c.method === 'auth.revoke').length).toBeGreaterThan(0)
   })
 
   it('the nonce store is down: 503 install_unavailable, Slack never asked', async () => {
@@ -320,8 +330,10 @@ describe('org-wide (Enterprise Grid) installs', () => {
     expect(records.at(-1)).toMatchObject({ kind: 'lifecycle', type: 'app_installed', source: 'oauth_without_state', enterpriseId: 'E0GRID', target: 'enterprise:E0GRID' })
   })
 
-  it('without state and allowInstallWithoutState, a workspace install is still refused: state_missing', async () => {
-    await expectRefused(await open.callback({ code: slack.grantCode(WORKSPACE).code }), 400, 'state_missing', open)
+  it('without state and allowInstallWithoutState, a workspace install is still refused: state_missing, its tokens revoked', async () => {
+    const granted = slack.grantCode(WORKSPACE)
+    await expectRefused(await open.callback({ code: granted.code }), 400, 'state_missing', open)
+    expect(await tokenWorks(granted.botToken)).toBe(false)
   })
 
   it('allowInstallWithoutState does not loosen a callback that has a state', async () => {
