@@ -37,3 +37,31 @@ export function tokenRefreshRecord(input: {
     outcome: input.expiresAt !== undefined ? `expires ${new Date(input.expiresAt * 1000).toISOString()}` : input.error,
   }
 }
+
+/**
+ * The audit record of what a lifecycle event wiped from the vault: `installation_deleted`
+ * (`app_uninstalled`) or `tokens_wiped` (`tokens_revoked`). `target` is the installation
+ * key, `subject` the token kinds wiped. It is written just before the event's own
+ * `lifecycle` request record (which alone is written when there was nothing to wipe).
+ */
+export function tokenLifecycleRecord(input: {
+  readonly at: number
+  readonly requestId: string
+  readonly event: { readonly type: string; readonly context: { readonly teamId?: string; readonly enterpriseId?: string } }
+  readonly key: string
+  readonly action: 'delete' | 'revoke'
+  readonly wiped: readonly TokenKind[]
+}): AuditRecord {
+  return {
+    at: input.at,
+    kind: 'lifecycle',
+    requestId: input.requestId,
+    source: 'vault',
+    verdict: input.action === 'delete' ? 'installation_deleted' : 'tokens_wiped',
+    type: input.event.type,
+    teamId: input.event.context.teamId,
+    enterpriseId: input.event.context.enterpriseId,
+    subject: input.wiped.join(','),
+    target: input.key,
+  }
+}

@@ -30,6 +30,7 @@ import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-me
 import type { Vault } from '../vault/vault.js'
 import { openVault } from '../vault/open-vault.js'
 import { openSlackAccess } from '../slack-api/open-slack-access.js'
+import { createTokenLifecycle } from '../slack-api/token-lifecycle.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -147,6 +148,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       auditHead: () => stores.audit.head(),
       lastDeliveryAt: () => metrics.lastDeliveryAt,
       ...(config.install !== undefined && { install: { vault, nonces: stores.nonces, fetch: doFetch } }),
+      lifecycle: createTokenLifecycle({ vault, nonces: stores.nonces, audit: stores.audit, ttlSeconds: config.replay.ttlSeconds }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })

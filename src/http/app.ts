@@ -20,7 +20,7 @@ import { DECODE_CODES } from '../slack/errors.js'
 import './outcome.js'
 import type { RequestOutcome } from './outcome.js'
 import type { ReadinessCheck } from './readiness.js'
-import { slackRoutes } from './slack-routes.js'
+import { slackRoutes, type SlackRoutesOptions } from './slack-routes.js'
 import { workflowRoutes } from './workflow-routes.js'
 import { hookRoutes } from './hook-routes.js'
 import { installRoutes } from './install-routes.js'
@@ -55,6 +55,8 @@ export interface AppOptions {
   readonly lastDeliveryAt?: () => number | undefined
   /** What the install flow stores into and claims states in; required when `config.install` is set. */
   readonly install?: { readonly vault: Vault; readonly nonces: NonceStore; readonly fetch?: typeof fetch }
+  /** Applies `app_uninstalled` and `tokens_revoked` to the token vault (see slack-routes.ts). */
+  readonly lifecycle?: SlackRoutesOptions['lifecycle']
 }
 
 /**
@@ -158,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       admit: options.admit,
       respond: options.respond,
       recordEarly,
+      ...(options.lifecycle !== undefined && { lifecycle: options.lifecycle }),
     })
   })
   await app.register(hookRoutes, {

@@ -11,6 +11,8 @@ import type { Authorize, RouteDecision } from '../policy/authorize.js'
 import type { ResponseMessage } from '../dispatch/sdk.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 import type { RequestOutcome } from './outcome.js'
+import type { LifecycleOutcome } from '../slack-api/token-lifecycle.js'
+import type { EventCallback } from '../slack/slack-request.js'
 import { deniedText, denialBody, denialResponseUrl, ephemeralMessage } from './policy-denial.js'
 
 export interface SlackRoutesOptions {
@@ -22,6 +24,8 @@ export interface SlackRoutesOptions {
   readonly respond: (responseUrl: string, message: ResponseMessage) => Promise<void>
   /** Starts the request's audit record now, to commit with its job (see http/audit-hook.ts). */
   readonly recordEarly: (request: FastifyRequest) => void
+  /** Applies `app_uninstalled` and `tokens_revoked` to the token vault (slack-api/token-lifecycle.ts). */
+  readonly lifecycle?: (event: EventCallback, requestId: string) => Promise<LifecycleOutcome>
 }
 
 const JSON_TYPES = ['application/json']
@@ -69,6 +73,16 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     if (slack.kind === 'ssl_check') {
       request.outcome = { verdict: 'ssl_check', kind: slack.kind }
       return reply.code(200).send()
+    }
+
+    // Uninstalls and revoked tokens reach the vault whatever the routes and the policy say;
+    // if the vault cannot take it now, Slack retries the event (fail closed).
+    if (slack.kind === 'event' && options.lifecycle !== undefined) {
+      const applied = await options.lifecycle(slack, request.id)
+      if (!applied.ok) {
+        request.log.error({ err: applied.cause, reason: applied.reason }, 'lifecycle event not applied to the vault')
+        return refuse(request, reply, 503, applied.reason)
+      }
     }
 
     let decision = options.authorize(slack)

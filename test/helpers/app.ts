@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type GatewayConfig } from '../../src/config/load.js'
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js'
 import { createLogger } from '../../src/http/logger.js'
+import type { Vault } from '../../src/vault/vault.js'
 import { NOW, SECRET } from './signing.js'
 
 export interface TestApp {
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   readonly workers?: boolean
   readonly storeTimeoutMs?: number
   readonly namespaceRenewMs?: number
+  /** Replaces the vault the gateway opens from its config (a memory vault that can be made to fail). */
+  readonly vault?: Vault
 }
 
 /** The real gateway (embedded stores in a fresh data directory), logs captured, clock pinned to NOW. */
@@ -49,6 +52,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     ...(options.fetch !== undefined && { fetch: options.fetch }),
     ...(options.storeTimeoutMs !== undefined && { storeTimeoutMs: options.storeTimeoutMs }),
     ...(options.namespaceRenewMs !== undefined && { namespaceRenewMs: options.namespaceRenewMs }),
+    ...(options.vault !== undefined && { vault: options.vault }),
   })
   if (options.workers === true) gateway.startWorkers()
   return {
