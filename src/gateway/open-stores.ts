@@ -141,7 +141,12 @@ export function openStores(options: OpenStoresOptions): Stores {
 
     const v = options.installations
     let installations: InstallationStore | undefined
-    if (v?.kind === 'sqlite') installations = createSqliteInstallationStore(sqlite(v.path))
+    if (v?.kind === 'sqlite') {
+      // A file of the vault alone takes no process lock: its writes are safe from several processes (lease locks, compare and swap).
+      let db = databases.get(v.path)
+      if (db === undefined) databases.set(v.path, (db = openSqliteDatabase(v.path)))
+      installations = createSqliteInstallationStore(db)
+    }
     else if (v?.kind === 'postgres') installations = createPostgresInstallationStore({ connectionString: v.url })
     else if (v !== undefined) throw new Error('the vault must be durable: sqlite or postgres')
     if (installations !== undefined) closers.push(() => (installations as InstallationStore).close())

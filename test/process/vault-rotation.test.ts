@@ -201,6 +201,24 @@ describe('the token vault in a running gateway', () => {
     expect(await ready.json()).toMatchObject({ checks: { vault: 'ok' } })
   }, 30_000)
 
+  it('two gateways with data directories of their own share one vault file (it takes no process lock)', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'slackgate-vault-shared-'))
+    const master = randomBytes(32).toString('base64')
+    secrets.push(master)
+    const configs = ['a', 'b'].map((name) => {
+      const file = join(shared, `${name}.yaml`)
+      writeFileSync(file, `dataDir: ./${name}\nvault: { store: "sqlite:./vault.db", masterKey: { ref: env:SLACKGATE_MASTER_KEY } }\n`)
+      return file
+    })
+    const [a, b] = await Promise.all(configs.map((file) => startGateway(file, { SLACKGATE_MASTER_KEY: master })))
+    const i = installation('T7', tokens('shared'))
+    secrets.push(i.bot?.token as string)
+    expect(await a?.ask({ op: 'save', installation: i })).toEqual({ ok: true })
+    expect(await b?.ask({ op: 'get', key: i.key })).toEqual({ ok: true, ...hashes(i) })
+    await a?.close()
+    await b?.close()
+  }, 30_000)
+
   it('no token, refresh token or master key appears in any log line, error or CLI output of the run', () => {
     expect(printed.join('').length).toBeGreaterThan(1000)
     const text = printed.join('\n')
