@@ -215,6 +215,8 @@ describe('the token vault in a running gateway', () => {
     secrets.push(i.bot?.token as string)
     expect(await a?.ask({ op: 'save', installation: i })).toEqual({ ok: true })
     expect(await b?.ask({ op: 'get', key: i.key })).toEqual({ ok: true, ...hashes(i) })
+    // The vault's file, its WAL and shared memory are the owner's alone.
+    for (const file of ['vault.db', 'vault.db-wal', 'vault.db-shm']) expect(statSync(join(shared, file)).mode & 0o777).toBe(0o600)
     await a?.close()
     await b?.close()
   }, 30_000)
