@@ -111,7 +111,10 @@ export function createVault(options: VaultOptions): OpenVault {
     await guard(store.put(row))
   }
 
-  /** This process's callers for one key wait in turn here, then take the cross-process lock. */
+  /**
+   * This process's callers for one key wait in turn here, then take the cross-process lock.
+   * Not reentrant: a `withLock` or `revoke` of the same key inside `fn` would wait for itself.
+   */
   async function withLocalTurn<T>(k: string, fn: () => Promise<T>): Promise<T> {
     const before = local.get(k) ?? Promise.resolve()
     const mine = before.then(fn, fn)
