@@ -9,7 +9,7 @@ import { runCli } from '../helpers/cli.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 import { waitForQueueIdle } from '../helpers/queue-idle.js'
 import { commandFields, eventEnvelope, form, NOW, slackHeaders } from '../helpers/signing.js'
-import type { Installation } from '../../src/vault/installation.js'
+import { rotatingInstallation } from '../helpers/rotating-installation.js'
 
 // The secret-leak scan of the handlers' Slack access: their tokens, the rotation's refresh
 // tokens (old and new), the client secret and the vault's master key appear in no log
@@ -27,18 +27,8 @@ const secrets: Array<[string, string]> = []
 const responses: string[] = []
 const cli: string[] = []
 
-const rotating = (teamId: string, pair: { token: string; refreshToken: string }, expiresIn: number): Installation => ({
-  key: `team:${teamId}`,
-  appId: 'A0FAKEAPP',
-  teamId,
-  isEnterpriseInstall: false,
-  installedAt: Math.floor(Date.now() / 1000),
-  origin: 'oauth',
-  botUserId: 'UBOT',
-  installerUserId: 'UINST',
-  bot: { token: pair.token, scopes: ['chat:write'], refreshToken: pair.refreshToken, expiresAt: Math.floor(Date.now() / 1000) + expiresIn },
-  user: { token: `xoxp-4242-leakscan-user-${teamId}`, scopes: ['search:read'] },
-})
+/** Who installed it and a user token, so that tokens_revoked has something to wipe. */
+const leakExtra = (teamId: string) => ({ botUserId: 'UBOT', installerUserId: 'UINST', user: { token: `xoxp-4242-leakscan-user-${teamId}`, scopes: ['search:read'] } })
 
 async function send(url: string, payload: string, contentType = 'application/json') {
   const res = await t.app.inject({ method: 'POST', url, headers: slackHeaders(payload, { contentType }), payload })
@@ -84,8 +74,8 @@ routes:
   // T1 rotates and is due: refreshed on use. T2's refresh token is refused by Slack: wiped.
   const t1 = slack.issueRotating({ identity: { teamId: 'T1' } })
   const t2 = slack.issueRotating({ identity: { teamId: 'T2' } })
-  await t.gateway.vault.save(rotating('T1', t1, 600))
-  await t.gateway.vault.save(rotating('T2', t2, -10))
+  await t.gateway.vault.save(rotatingInstallation('T1', t1, 600, leakExtra('T1')))
+  await t.gateway.vault.save(rotatingInstallation('T2', t2, -10, leakExtra('T2')))
   expect((await post('T1', 'refreshed')).statusCode).toBe(200)
   const granted = slack.refreshes().at(-1)?.token as string
   const grantedRefresh = (await t.gateway.vault.get('team:T1'))?.bot?.refreshToken as string

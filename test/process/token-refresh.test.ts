@@ -9,6 +9,7 @@ import { openSqliteDatabase } from '../../src/storage/sqlite-database.js'
 import { createVault } from '../../src/vault/create-vault.js'
 import { createSqliteInstallationStore } from '../../src/vault/installation-store.sqlite.js'
 import { startReadyChild } from '../helpers/ready-child.js'
+import { rotatingInstallation } from '../helpers/rotating-installation.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../helpers/fake-slack-api.js'
 
 const CALLER = fileURLToPath(new URL('../fixtures/token-refresh-caller.ts', import.meta.url))
@@ -49,16 +50,8 @@ describe('token refresh across processes', () => {
     const db = openSqliteDatabase(path)
     const vault = createVault({ store: createSqliteInstallationStore(db), masterKeys: [Buffer.from(MASTER_KEY, 'base64')] })
     await vault.unlock()
-    await vault.save({
-      key: 'team:T1',
-      appId: 'A0FAKEAPP',
-      teamId: 'T1',
-      isEnterpriseInstall: false,
-      installedAt: Math.floor(Date.now() / 1000) - 40_000,
-      origin: 'oauth',
-      // Due: it expires within the default two hours.
-      bot: { token: pair.token, scopes: ['chat:write'], refreshToken: pair.refreshToken, expiresAt: Math.floor(Date.now() / 1000) + 600 },
-    })
+    // Due: it expires within the default two hours.
+    await vault.save(rotatingInstallation('T1', pair, 600))
 
     const callers = await Promise.all([startCaller(path, slack.url, 20), startCaller(path, slack.url, 20)])
     for (const c of callers) c.go()

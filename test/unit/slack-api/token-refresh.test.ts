@@ -5,6 +5,7 @@ import { oauthV2Access } from '../../../src/slack-api/oauth-v2-access.js'
 import { kindsDue, refreshDue } from '../../../src/slack-api/refresh-due.js'
 import { createTokenRefresher, type TokenRefresher } from '../../../src/slack-api/token-refresh.js'
 import type { Installation } from '../../../src/vault/installation.js'
+import { rotatingInstallation } from '../../helpers/rotating-installation.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../../helpers/fake-slack-api.js'
 import { createMemoryVault, type MemoryVault } from '../../helpers/memory-vault.js'
 
@@ -15,18 +16,6 @@ let audit: AuditRecord[]
 let lines: string[]
 let waits: number[]
 let refresher: TokenRefresher
-
-function rotatingInstallation(pair: { token: string; refreshToken: string }, expiresIn: number, teamId = 'T0001'): Installation {
-  return {
-    key: `team:${teamId}`,
-    appId: 'A0FAKEAPP',
-    teamId,
-    isEnterpriseInstall: false,
-    installedAt: NOW - 40_000,
-    origin: 'oauth',
-    bot: { token: pair.token, scopes: ['chat:write'], refreshToken: pair.refreshToken, expiresAt: NOW + expiresIn },
-  }
-}
 
 beforeEach(async () => {
   slack = await startFakeSlackApi()
@@ -61,7 +50,7 @@ describe('refreshDue', () => {
   })
 
   it('names the kinds due', () => {
-    const i = { ...rotatingInstallation({ token: 'a', refreshToken: 'b' }, 60), user: set(NOW + 99_999, 'u') }
+    const i = { ...rotatingInstallation('T0001', { token: 'a', refreshToken: 'b' }, 60, {}, NOW), user: set(NOW + 99_999, 'u') }
     expect(kindsDue(i, NOW, 7200)).toEqual(['bot'])
   })
 })
@@ -69,7 +58,7 @@ describe('refreshDue', () => {
 describe('token refresh', () => {
   it('refreshes a token due, stores the new one and audits it, without a token in the record', async () => {
     const pair = slack.issueRotating({ identity: { teamId: 'T0001' } })
-    await vault.save(rotatingInstallation(pair, 3600))
+    await vault.save(rotatingInstallation('T0001', pair, 3600, {}, NOW))
     const fresh = await refresher.fresh((await vault.get('team:T0001')) as Installation)
     expect(slack.refreshes()).toMatchObject([{ refreshToken: pair.refreshToken, ok: true }])
     const granted = slack.refreshes()[0]?.token
@@ -84,7 +73,7 @@ describe('token refresh', () => {
 
   it('leaves a token not yet due alone', async () => {
     const pair = slack.issueRotating()
-    const installation = rotatingInstallation(pair, 7201)
+    const installation = rotatingInstallation('T0001', pair, 7201, {}, NOW)
     await vault.save(installation)
     expect(await refresher.fresh(installation)).toBe(installation)
     expect(slack.refreshes()).toEqual([])
@@ -93,7 +82,7 @@ describe('token refresh', () => {
   it('20 concurrent callers make one exchange, and all get the new token', async () => {
     const pair = slack.issueRotating()
     slack.setRefresh({ delayMs: 100 })
-    const installation = rotatingInstallation(pair, 60)
+    const installation = rotatingInstallation('T0001', pair, 60, {}, NOW)
     await vault.save(installation)
     const tokens = await Promise.all(Array.from({ length: 20 }, async () => (await refresher.fresh(installation)).bot?.token))
     expect(slack.refreshes()).toHaveLength(1)
@@ -103,7 +92,7 @@ describe('token refresh', () => {
   it('retries a failed exchange with backoff, audits each failure, and keeps using a token not yet expired', async () => {
     const pair = slack.issueRotating()
     slack.setRefresh({ fail: '500' })
-    const installation = rotatingInstallation(pair, 600)
+    const installation = rotatingInstallation('T0001', pair, 600, {}, NOW)
     await vault.save(installation)
     const fresh = await refresher.fresh(installation)
     expect(fresh.bot?.token).toBe(pair.token)
@@ -120,7 +109,7 @@ describe('token refresh', () => {
   it('an expired token that cannot be refreshed is token_refresh_failed', async () => {
     const pair = slack.issueRotating()
     slack.setRefresh({ fail: '500' })
-    const installation = rotatingInstallation(pair, -1)
+    const installation = rotatingInstallation('T0001', pair, -1, {}, NOW)
     await vault.save(installation)
     await expect(refresher.fresh(installation)).rejects.toMatchObject({ code: 'token_refresh_failed', installation: 'team:T0001' })
     expect((await vault.get('team:T0001'))?.bot?.token).toBe(pair.token)
@@ -129,7 +118,7 @@ describe('token refresh', () => {
   it('a refresh token Slack revoked gets its tokens wiped, never stored again, and audited', async () => {
     const pair = slack.issueRotating()
     slack.setRefresh({ fail: 'invalid_refresh_token' })
-    const installation = { ...rotatingInstallation(pair, 60), user: { token: 'xoxp-1-user', scopes: ['search:read'] } }
+    const installation = { ...rotatingInstallation('T0001', pair, 60, {}, NOW), user: { token: 'xoxp-1-user', scopes: ['search:read'] } }
     await vault.save(installation)
     await expect(refresher.fresh(installation)).rejects.toMatchObject({ code: 'token_refresh_failed' })
     expect(slack.refreshes()).toHaveLength(1)
@@ -144,7 +133,7 @@ describe('token refresh', () => {
 
   it('an installation uninstalled while waiting for the lock is installation_not_found', async () => {
     const pair = slack.issueRotating()
-    const installation = rotatingInstallation(pair, 60)
+    const installation = rotatingInstallation('T0001', pair, 60, {}, NOW)
     await expect(refresher.fresh(installation)).rejects.toMatchObject({ code: 'installation_not_found' })
     expect(slack.refreshes()).toEqual([])
   })
@@ -152,8 +141,8 @@ describe('token refresh', () => {
   it('the sweep refreshes every installation due, and only those', async () => {
     const due = slack.issueRotating()
     const later = slack.issueRotating()
-    await vault.save(rotatingInstallation(due, 100, 'T0001'))
-    await vault.save(rotatingInstallation(later, 40_000, 'T0002'))
+    await vault.save(rotatingInstallation('T0001', due, 100, {}, NOW))
+    await vault.save(rotatingInstallation('T0002', later, 40_000, {}, NOW))
     await vault.save({ key: 'team:T0003', appId: 'A0FAKEAPP', teamId: 'T0003', isEnterpriseInstall: false, installedAt: NOW, origin: 'oauth', bot: { token: 'xoxb-static', scopes: [] } })
     expect(await refresher.sweep()).toBe(1)
     expect(slack.refreshes().map((r) => r.refreshToken)).toEqual([due.refreshToken])
