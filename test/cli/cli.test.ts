@@ -100,7 +100,7 @@ describe('slackgate sign and verify', () => {
 /** Every command path, read from the CLI's own help, so that a new subcommand is covered too. */
 function commandPaths(): string[][] {
   const listed = (args: string[]) =>
-    [...runCli([...args, '--help']).stdout.split('Commands:')[1]?.matchAll(/^ {2}([a-z]+)( \[options\])?( <[a-z]+>)?/gm) ?? []]
+    [...runCli([...args, '--help']).stdout.split('Commands:')[1]?.matchAll(/^ {2}([a-z][a-z-]*)( \[options\])?( <[a-z]+>)?/gm) ?? []]
       .filter((m) => m[1] !== 'help')
       .map((m) => ({ name: m[1] as string, leaf: m[2] !== undefined || m[3] !== undefined, args: m[3] === undefined ? [] : ['x1'] }))
   return listed([]).flatMap((top) =>
@@ -113,8 +113,8 @@ describe('exit codes: usage errors exit 2, for every command', () => {
 
   it('finds every command', () => {
     expect(paths.map((p) => p.filter((a) => a !== 'x1').join(' '))).toEqual([
-      'start', 'dev', 'sign', 'verify', 'jobs list', 'jobs retry', 'jobs drop', 'keys rotate', 'keys list',
-      'policy explain', 'policy lint', 'audit verify', 'audit tail', 'audit query', 'audit export',
+      'start', 'dev', 'sign', 'verify', 'jobs list', 'jobs retry', 'jobs drop', 'keys rotate', 'keys list', 'keys vault-init',
+      'vault rewrap', 'installations list', 'policy explain', 'policy lint', 'scopes lint', 'audit verify', 'audit tail', 'audit query', 'audit export',
     ])
   })
 
