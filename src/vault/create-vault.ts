@@ -13,8 +13,10 @@ export interface VaultOptions {
   /**
    * The master keys the data key may be wrapped under (the configured one, or the key file and
    * a rewrap's pending one); the first wraps a new data key. Empty when none is configured.
+   * A function is asked again each time the data key is opened: a key file replaced by a
+   * rewrap is then read anew.
    */
-  readonly masterKeys: readonly Buffer[]
+  readonly masterKeys: readonly Buffer[] | (() => readonly Buffer[])
   /**
    * Refuse to open without a master key even while the store is empty: the install flow is
    * configured, so installations are about to be stored.
@@ -55,26 +57,28 @@ export interface OpenVault extends Vault {
  * const installation = await vault.find({ teamId: 'T0001' })
  */
 export function createVault(options: VaultOptions): OpenVault {
-  const { store, masterKeys } = options
+  const { store } = options
+  const masterKeys = (): readonly Buffer[] => (typeof options.masterKeys === 'function' ? options.masterKeys() : options.masterKeys)
   const now = options.now ?? Date.now
-  const active = masterKeys.length > 0 || options.required === true
+  const active = masterKeys().length > 0 || options.required === true
   let dataKey: Promise<Buffer> | undefined
   let openedWith: string | undefined
   const local = new Map<string, Promise<unknown>>()
 
   async function loadDataKey(): Promise<Buffer> {
     const stored = await store.readDataKey().catch((err: unknown) => Promise.reject(unavailable(err)))
-    if (stored === undefined && masterKeys.length > 0) {
-      const first = masterKeys[0] as Buffer
+    const keys = masterKeys()
+    if (stored === undefined && keys.length > 0) {
+      const first = keys[0] as Buffer
       const chosen = await store.initDataKey(wrapDataKey(newDataKey(), first)).catch((err: unknown) => Promise.reject(unavailable(err)))
-      return open(chosen)
+      return open(chosen, keys)
     }
-    if (stored === undefined || masterKeys.length === 0) throw missingKey()
-    return open(stored)
+    if (stored === undefined || keys.length === 0) throw missingKey()
+    return open(stored, keys)
   }
 
-  function open(stored: { masterKeyId: string; wrapped: string }): Buffer {
-    const key = masterKeys.find((k) => masterKeyId(k) === stored.masterKeyId) ?? (masterKeys[0] as Buffer)
+  function open(stored: { masterKeyId: string; wrapped: string }, keys: readonly Buffer[]): Buffer {
+    const key = keys.find((k) => masterKeyId(k) === stored.masterKeyId) ?? (keys[0] as Buffer)
     const opened = unwrapDataKey(stored, key)
     openedWith = stored.masterKeyId
     return opened

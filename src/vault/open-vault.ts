@@ -31,10 +31,15 @@ export function configuredMasterKeys(config: VaultConfig, dataDir: string): Arra
  * before its rename is completed here.
  */
 export async function openVault(options: OpenVaultOptions): Promise<OpenVault> {
-  const keys = configuredMasterKeys(options.config, options.dataDir)
+  let keys = configuredMasterKeys(options.config, options.dataDir)
   const vault = createVault({
     store: options.store,
-    masterKeys: keys.map((k) => k.key),
+    // Read again whenever the data key is opened anew (the first open, or one after a store
+    // that did not answer): a key file a rewrap replaced meanwhile is then the one read.
+    masterKeys: () => {
+      keys = configuredMasterKeys(options.config, options.dataDir)
+      return keys.map((k) => k.key)
+    },
     required: options.config.required,
     ...(options.botToken !== undefined && { configBotToken: options.botToken }),
     ...(options.lockWaitMs !== undefined && { lockWaitMs: options.lockWaitMs }),

@@ -55,6 +55,25 @@ describe('openVault', () => {
     expect(readFileSync(keyFile, 'utf8')).toBe(current)
   })
 
+  it('a vault that could not open its data key at start reads the key file anew: a rewrap meanwhile does not lock it out', async () => {
+    const { dataDir, keyFile, store } = setup()
+    createMasterKeyFile(keyFile)
+    const saved = installation('T1')
+    await (await openVault({ config, dataDir, store })).save(saved)
+    // The store does not answer at start: the gateway starts, its data key not yet open.
+    let down = true
+    const flaky = { ...store, readDataKey: () => (down ? Promise.reject(new Error('ECONNREFUSED')) : store.readDataKey()) }
+    const vault = await openVault({ config, dataDir, store: flaky })
+    await expect(vault.get('team:T1')).rejects.toMatchObject({ code: 'vault_unavailable' })
+    // Meanwhile `slackgate vault rewrap` replaces the key file.
+    const next = randomBytes(32)
+    await rewrapVault(store, [Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64')], next)
+    writeFileSync(keyFile, `${next.toString('base64')}\n`)
+    down = false
+    expect(await vault.get('team:T1')).toEqual(saved)
+    expect(vault.masterKeyId()).toBe(masterKeyId(next))
+  })
+
   it('a key file that is not a key: vault_key_invalid, naming the file and not its content', async () => {
     const { dataDir, keyFile, store } = setup()
     writeFileSync(keyFile, 'hunter2-not-a-key\n', { mode: 0o600 })
