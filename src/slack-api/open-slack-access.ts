@@ -6,6 +6,12 @@ import { oauthV2Access } from './oauth-v2-access.js'
 import { createSlackAccess, type SlackAccess } from './slack-access.js'
 import { createTokenRefresher, type TokenRefresher } from './token-refresh.js'
 
+/**
+ * One refresh exchange's deadline: its attempts and their backoff (token-refresh.ts) end well
+ * within the time other callers wait for the installation's lock (30 s).
+ */
+export const REFRESH_TIMEOUT_MS = 5000
+
 export interface OpenSlackAccessOptions {
   readonly config: GatewayConfig
   readonly vault: Vault
@@ -36,7 +42,7 @@ export function openSlackAccess(options: OpenSlackAccessOptions): GatewaySlackAc
       clientId === undefined || clientSecret === undefined
         ? Promise.reject(new Error('token rotation needs slack.clientId and slack.clientSecret'))
         : oauthV2Access(
-            { apiUrl: config.slack.apiUrl, clientId, clientSecret, ...(options.fetch !== undefined && { fetch: options.fetch }) },
+            { apiUrl: config.slack.apiUrl, clientId, clientSecret, timeoutMs: REFRESH_TIMEOUT_MS, ...(options.fetch !== undefined && { fetch: options.fetch }) },
             { grantType: 'refresh_token', refreshToken },
           ),
   })
