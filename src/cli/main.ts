@@ -192,7 +192,7 @@ keys
   .option('-c, --config <file>', 'YAML config file')
   .action(async (opts: { config?: string }) => {
     const config = await loadConfig({ ...configOptions(opts), withoutSecrets: true })
-    process.stdout.write(`${(await import('./vault.js')).vaultInit(config)}\n`)
+    process.stdout.write(`${await (await import('./vault.js')).vaultInit(config)}\n`)
   })
 
 program

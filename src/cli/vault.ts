@@ -18,13 +18,26 @@ import { CliError } from './cli-error.js'
 
 /**
  * `slackgate keys vault-init`: the embedded default's master key, a new key file in the data
- * directory (mode 0600). Never overwrites one, and never prints a key, only its id.
+ * directory (mode 0600). Never overwrites one, and never prints a key, only its id. Refuses
+ * when the vault already holds a data key and there is no key file: a new key would not open
+ * it (the key file is to be restored from its backup instead).
  */
-export function vaultInit(config: GatewayConfig): string {
+export async function vaultInit(config: GatewayConfig): Promise<string> {
   if (config.vault.masterKey !== undefined) {
     throw new CliError('vault.masterKey names the master key: there is no key file to make (to rotate it, use slackgate vault rewrap --new-key-ref)')
   }
   const path = join(config.dataDir, VAULT_KEY_FILE)
+  const location = config.vault.store
+  if (!existsSync(path) && (location.kind !== 'sqlite' || existsSync(location.path))) {
+    const { openInstallationStore } = await import('../vault/open-installation-store.js')
+    const store = await openInstallationStore(location)
+    const stored = await store.readDataKey().finally(() => store.close())
+    if (stored !== undefined) {
+      throw new CliError(
+        `the vault already holds installations under master key ${stored.masterKeyId}, and a new key would not open them: restore ${path} from its backup (or give that key as vault.masterKey)`,
+      )
+    }
+  }
   const created = createMasterKeyFile(path)
   const [current] = readMasterKeyFiles(path)
   const id = current === undefined ? 'unreadable' : masterKeyId(current.key)

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -153,6 +153,14 @@ describe('the token vault in a running gateway', () => {
     const stale = cli(['start', '--config', config], dir, { PORT: '0' })
     expect(stale.status).toBe(2)
     expect(stale.stderr).toContain('vault_key_mismatch')
+    // With the key file gone, vault-init does not make a key that could never open the vault.
+    const oldFile = readFileSync(keyFile)
+    unlinkSync(keyFile)
+    const init = cli(['keys', 'vault-init', '--config', config], dir)
+    expect(init.status).toBe(2)
+    expect(init.stderr).toContain(`the vault already holds installations under master key ${masterKeyId(Buffer.from(next, 'base64'))}`)
+    expect(existsSync(keyFile)).toBe(false)
+    writeFileSync(keyFile, oldFile, { mode: 0o600 })
 
     const malformed = cli(['start', '--config', byRef], dir, { PORT: '0', SLACKGATE_MASTER_KEY: 'c2hvcnQ=' })
     expect(malformed.status).toBe(2)
