@@ -41,10 +41,11 @@ function row(s: InstallationSummary): Row {
     key: s.key,
     workspace: s.isEnterpriseInstall ? 'every workspace (org-wide)' : name(s.teamId, s.teamName),
     enterprise: name(s.enterpriseId, s.enterpriseName),
-    scopes: [...s.botScopes, ...s.userScopes.map((scope) => `user:${scope}`)].join(',') || (s.hasBotToken || s.hasUserToken ? '' : 'revoked'),
+    scopes: [...s.botScopes, ...s.userScopes.map((scope) => `user:${scope}`)].join(','),
     installer: s.installerUserId ?? '',
     installedAt: iso(s.installedAt),
-    tokenExpiry: expiry.length === 0 ? (s.hasBotToken || s.hasUserToken ? 'never' : '') : iso(Math.min(...expiry)),
+    // The soonest: with token rotation on, the one the next refresh is for.
+    tokenExpiry: expiry.length === 0 ? 'never' : iso(Math.min(...expiry)),
     origin: s.origin,
   }
 }
