@@ -162,6 +162,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     const identity = { ...(grant.teamId !== undefined && { teamId: grant.teamId }), ...(grant.enterpriseId !== undefined && { enterpriseId: grant.enterpriseId }) }
     if (granted.botToken !== undefined) tokens.set(granted.botToken, identity)
     if (granted.userToken !== undefined) tokens.set(granted.userToken, { ...identity, ...(grant.userId !== undefined && { userId: grant.userId }) })
+    // With rotation on, the granted refresh tokens are good for one refresh exchange each.
+    if (granted.botRefreshToken !== undefined) refreshTokens.set(granted.botRefreshToken, { identity, expiresIn: 43_200 })
+    if (granted.userRefreshToken !== undefined) refreshTokens.set(granted.userRefreshToken, { identity: { ...identity, ...(grant.userId !== undefined && { userId: grant.userId }) }, expiresIn: 43_200 })
     const expiry = grant.rotating === true ? { expires_in: 43_200 } : {}
     return answer(res, 200, {
       ok: true,
