@@ -218,6 +218,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 const DECODE_REASONS: ReadonlySet<string> = new Set(DECODE_CODES)
+// The endpoints whose timestamp Slack signs: not /slack/install and /slack/oauth_redirect,
+// which a browser opens, with whatever headers it likes.
+const SLACK_SIGNED: ReadonlySet<string> = new Set(['/slack/events', '/slack/commands', '/slack/interactions'])
 
 /**
  * Counts one answered request and, for a Slack request whose signature verified (it was
@@ -235,7 +238,7 @@ function observe(
 ): void {
   metrics.observeRequest({ endpoint: endpoint ?? 'unmatched', verdict, reason: outcome?.reason, route: outcome?.route, rule: outcome?.rule, seconds: elapsedMs / 1000 })
   const verified = outcome !== null && (outcome.verdict !== 'rejected' || (outcome.reason !== undefined && DECODE_REASONS.has(outcome.reason)))
-  if (verified && endpoint?.startsWith('/slack/') === true && typeof timestamp === 'string' && /^[0-9]{1,12}$/.test(timestamp)) {
+  if (verified && SLACK_SIGNED.has(endpoint ?? '') && typeof timestamp === 'string' && /^[0-9]{1,12}$/.test(timestamp)) {
     metrics.observeSlackTimestamp(Number(timestamp), clock())
   }
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { AUDIT_CODES } from '../audit/errors.js'
+import { INSTALL_CODES } from '../install/errors.js'
 import { DISPATCH_CODES } from '../dispatch/errors.js'
 import { HTTP_CODES } from '../http/errors.js'
 import type { RequestOutcome } from '../http/outcome.js'
@@ -75,6 +76,7 @@ const REASONS: ReadonlySet<string> = new Set<string>([
   ...DISPATCH_CODES,
   ...POLICY_CODES,
   ...AUDIT_CODES,
+  ...INSTALL_CODES,
 ])
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 const ENDPOINT = /^\/[A-Za-z0-9_./:-]{0,127}$/

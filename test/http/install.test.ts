@@ -342,3 +342,21 @@ describe('org-wide (Enterprise Grid) installs', () => {
     await expectRefused(await open.callback({ code: slack.grantCode(ORG).code, state: a.state }, b.cookie), 400, 'state_mismatch', open)
   })
 })
+
+describe('metrics', () => {
+  it('count install answers by reason, and never take a browser request for a Slack timestamp', async () => {
+    // `failing` has seen no Slack request: its clock skew is unknown, and must stay so.
+    const headers = { 'x-slack-request-timestamp': String(NOW - 5000) }
+    expect((await failing.gateway.app.inject({ method: 'GET', url: '/slack/install', headers })).statusCode).toBe(200)
+    const browser = await failing.begin()
+    const res = await failing.gateway.app.inject({
+      method: 'GET',
+      url: `/slack/oauth_redirect?${new URLSearchParams({ code: slack.grantCode({ ...WORKSPACE, botScopes: ['admin'] }).code, state: browser.state }).toString()}`,
+      headers: { ...headers, cookie: browser.cookie },
+    })
+    expect(pageReason(res)).toBe('scopes_exceeded')
+    const text = await failing.gateway.metrics.render()
+    expect(text).toMatch(/^slackgate_clock_skew_seconds Nan$/m)
+    expect(text).toMatch(/^slackgate_requests_total\{endpoint="\/slack\/oauth_redirect",route="",verdict="rejected",reason="scopes_exceeded"\} 1$/m)
+  })
+})
