@@ -9,8 +9,9 @@ import { VaultError } from './errors.js'
  * A sealed value is `v1.` + base64url of nonce (12 random bytes: NIST SP 800-38D §8.2.2, a
  * random 96-bit IV per encryption) ‖ tag (16 bytes, set and checked explicitly: Node would
  * otherwise accept a truncated tag) ‖ ciphertext. The associated data names where the value
- * belongs (installation key, token kind, field), so a ciphertext moved to another
- * installation or another slot fails to open instead of serving the wrong token.
+ * belongs (installation key, token kind, field, and a digest of the installation's stored
+ * description), so a ciphertext moved to another installation or another slot, or a
+ * description edited beside it, fails to open instead of serving the wrong token.
  */
 const VERSION = 'v1.'
 const NONCE_BYTES = 12
@@ -23,6 +24,12 @@ export interface TokenSlot {
   readonly installation: string
   readonly kind: 'bot' | 'user'
   readonly field: 'token' | 'refreshToken'
+  /**
+   * What else the token is bound to: the SHA-256 of the installation's stored description
+   * (stored-installation.ts), so that its expiry, scopes or origin cannot be edited in the
+   * database without its tokens failing to open.
+   */
+  readonly context?: string
 }
 
 /** The data key as stored: wrapped under the master key whose id it names. */
@@ -95,7 +102,7 @@ export function openToken(dataKey: Buffer, sealed: string, slot: TokenSlot): str
 }
 
 function tokenAad(slot: TokenSlot): Buffer {
-  return Buffer.from(`slackgate/vault/token/v1\0${slot.installation}\0${slot.kind}\0${slot.field}`, 'utf8')
+  return Buffer.from(`slackgate/vault/token/v1\0${slot.installation}\0${slot.kind}\0${slot.field}\0${slot.context ?? ''}`, 'utf8')
 }
 
 function dataKeyAad(masterKeyIdValue: string): Buffer {

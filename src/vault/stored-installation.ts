@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { openToken, sealToken, type TokenSlot } from './envelope.js'
 import type { Installation, InstallationSummary, TokenKind, TokenSet } from './installation.js'
 import type { StoredInstallation, TokenSlotName } from './installation-store.js'
@@ -16,20 +17,29 @@ const KINDS: readonly TokenKind[] = ['bot', 'user']
 export function sealInstallation(installation: Installation, dataKey: Buffer, updatedAt: number): StoredInstallation {
   const { bot, user, ...rest } = installation
   const metadata: Metadata = { ...rest }
+  for (const kind of KINDS) {
+    const set = kind === 'bot' ? bot : user
+    if (set !== undefined) metadata[kind] = { scopes: [...set.scopes], ...(set.expiresAt !== undefined && { expiresAt: set.expiresAt }) }
+  }
+  const text = JSON.stringify(metadata)
+  const context = digest(text)
   const sealed: Partial<Record<TokenSlotName, string>> = {}
   for (const kind of KINDS) {
     const set = kind === 'bot' ? bot : user
     if (set === undefined) continue
-    metadata[kind] = { scopes: [...set.scopes], ...(set.expiresAt !== undefined && { expiresAt: set.expiresAt }) }
-    sealed[`${kind}.token`] = sealToken(dataKey, set.token, slot(installation.key, kind, 'token'))
-    if (set.refreshToken !== undefined) sealed[`${kind}.refreshToken`] = sealToken(dataKey, set.refreshToken, slot(installation.key, kind, 'refreshToken'))
+    sealed[`${kind}.token`] = sealToken(dataKey, set.token, slot(installation.key, kind, 'token', context))
+    if (set.refreshToken !== undefined) sealed[`${kind}.refreshToken`] = sealToken(dataKey, set.refreshToken, slot(installation.key, kind, 'refreshToken', context))
   }
-  return { key: installation.key, metadata: JSON.stringify(metadata), sealed, updatedAt }
+  return { key: installation.key, metadata: text, sealed, updatedAt }
 }
 
-/** Opens a row's tokens: a token altered or moved from another row or slot throws `token_decrypt_failed`. */
+/**
+ * Opens a row's tokens: a token altered or moved from another row or slot, or a description
+ * edited beside it, throws `token_decrypt_failed`.
+ */
 export function openInstallation(row: StoredInstallation, dataKey: Buffer): Installation {
   const { bot, user, ...rest } = parse(row)
+  const context = digest(row.metadata)
   const sets: Partial<Record<TokenKind, TokenSet>> = {}
   for (const kind of KINDS) {
     const meta = kind === 'bot' ? bot : user
@@ -37,9 +47,9 @@ export function openInstallation(row: StoredInstallation, dataKey: Buffer): Inst
     if (meta === undefined || token === undefined) continue
     const refresh = row.sealed[`${kind}.refreshToken`]
     sets[kind] = {
-      token: openToken(dataKey, token, slot(row.key, kind, 'token')),
+      token: openToken(dataKey, token, slot(row.key, kind, 'token', context)),
       scopes: meta.scopes,
-      ...(refresh !== undefined && { refreshToken: openToken(dataKey, refresh, slot(row.key, kind, 'refreshToken')) }),
+      ...(refresh !== undefined && { refreshToken: openToken(dataKey, refresh, slot(row.key, kind, 'refreshToken', context)) }),
       ...(meta.expiresAt !== undefined && { expiresAt: meta.expiresAt }),
     }
   }
@@ -69,6 +79,10 @@ function parse(row: StoredInstallation): Metadata {
   return JSON.parse(row.metadata) as Metadata
 }
 
-function slot(installation: string, kind: TokenKind, field: TokenSlot['field']): TokenSlot {
-  return { installation, kind, field }
+function slot(installation: string, kind: TokenKind, field: TokenSlot['field'], context: string): TokenSlot {
+  return { installation, kind, field, context }
+}
+
+function digest(metadata: string): string {
+  return createHash('sha256').update(metadata).digest('hex')
 }

@@ -213,6 +213,13 @@ export function describeInstallationStore(name: string, setup: () => Promise<Ins
         // Put back, it opens again.
         await f.setColumn('team:T1', 'bot_token', sealed)
         expect(await vault.get('team:T1')).toEqual(i1)
+        // Its description edited beside it (a later expiry, so that it is never refreshed): refused too.
+        const edited = t1.metadata.replace('"expiresAt":1800043200', '"expiresAt":1900000000')
+        expect(edited).not.toBe(t1.metadata)
+        await f.setColumn('team:T1', 'metadata', edited)
+        await expect(vault.get('team:T1')).rejects.toMatchObject({ code: 'token_decrypt_failed', installation: 'team:T1' })
+        await f.setColumn('team:T1', 'metadata', t1.metadata)
+        expect(await vault.get('team:T1')).toEqual(i1)
         // The error names the slot, never the ciphertext or a token.
         await f.setColumn('team:T2', 'user_token', t1.sealed['user.token'] as string)
         const err = (await vault.get('team:T2').catch((e: unknown) => e)) as Error
