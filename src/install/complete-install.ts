@@ -38,7 +38,13 @@ export interface InstallCallback {
 
 export type InstallOutcome =
   | { readonly ok: true; readonly installation: Installation }
-  | { readonly ok: false; readonly reason: InstallCode; readonly detail?: string }
+  | {
+      readonly ok: false
+      readonly reason: InstallCode
+      readonly detail?: string
+      /** What Slack said was installed, when the refusal came after the exchange: for the audit record. */
+      readonly refused?: Installation
+    }
 
 const SLACK_ERROR = /^[a-z0-9_]{1,64}$/
 
@@ -58,7 +64,8 @@ export async function completeInstall(deps: InstallDeps, callback: InstallCallba
   const outcome = await decide(deps, callback)
   if (!outcome.ok && deps.audit !== undefined) {
     // A refusal's record is best effort: it changes nothing, and nothing was stored.
-    await deps.audit.append(installRecord({ at: deps.now() * 1000, requestId: callback.requestId, reason: outcome.reason })).catch(() => undefined)
+    const record = installRecord({ at: deps.now() * 1000, requestId: callback.requestId, reason: outcome.reason, ...(outcome.refused !== undefined && { installation: outcome.refused }) })
+    await deps.audit.append(record).catch(() => undefined)
   }
   return outcome
 }
@@ -68,14 +75,13 @@ async function decide(deps: InstallDeps, callback: InstallCallback): Promise<Ins
   if (callback.error !== undefined) {
     return callback.error === 'access_denied' ? refuse('access_denied') : refuse('oauth_failed', SLACK_ERROR.test(callback.error) ? callback.error : 'unknown_error')
   }
-  let origin: Installation['origin'] = 'oauth'
-  if (callback.state === undefined || callback.state === '') {
-    if (!config.allowInstallWithoutState) return refuse('state_missing')
-    origin = 'oauth_without_state'
-  } else {
-    const verdict = checkState({ state: callback.state, cookies: callback.cookies, key: deps.stateKey, now: deps.now(), ttlSeconds: config.stateTtlSeconds })
-    if (!verdict.ok) return refuse(verdict.reason)
-    if (callback.code === undefined || callback.code === '') return refuse('code_missing')
+  const stateless = callback.state === undefined || callback.state === ''
+  if (stateless && !config.allowInstallWithoutState) return refuse('state_missing')
+  const verdict = stateless ? undefined : checkState({ state: callback.state as string, cookies: callback.cookies, key: deps.stateKey, now: deps.now(), ttlSeconds: config.stateTtlSeconds })
+  if (verdict?.ok === false) return refuse(verdict.reason)
+  // Before the claim: a callback without a code does not spend its state.
+  if (callback.code === undefined || callback.code === '') return refuse('code_missing')
+  if (verdict?.ok === true) {
     let claimed: 'first' | 'duplicate'
     try {
       claimed = await deps.nonces.claim(verdict.claimKey, verdict.claimTtlSeconds)
@@ -84,7 +90,7 @@ async function decide(deps: InstallDeps, callback: InstallCallback): Promise<Ins
     }
     if (claimed === 'duplicate') return refuse('state_reused')
   }
-  if (callback.code === undefined || callback.code === '') return refuse('code_missing')
+  const origin: Installation['origin'] = stateless ? 'oauth_without_state' : 'oauth'
 
   let access: OAuthV2Access
   try {
@@ -95,31 +101,31 @@ async function decide(deps: InstallDeps, callback: InstallCallback): Promise<Ins
   }
   // From here Slack has granted tokens: a refusal revokes them, so that none stays usable unstored.
   const granted = [access.accessToken, access.authedUser?.accessToken].filter((t): t is string => t !== undefined)
-  const refuseGranted = async (reason: InstallCode, detail: string): Promise<InstallOutcome> => {
+  const refuseGranted = async (reason: InstallCode, detail: string, refused?: Installation): Promise<InstallOutcome> => {
     await deps.revoke?.(granted)
-    return refuse(reason, detail)
+    return { ...refuse(reason, detail), ...(refused !== undefined && { refused }) }
   }
   const installation = installationFromAccess(access, origin, deps.now())
   if (installation === undefined) return refuseGranted('oauth_failed', 'incomplete_response')
-  if (origin === 'oauth_without_state' && !installation.isEnterpriseInstall) return refuseGranted('state_missing', 'only an org-wide install may arrive without state')
+  if (origin === 'oauth_without_state' && !installation.isEnterpriseInstall) return refuseGranted('state_missing', 'only an org-wide install may arrive without state', installation)
   const excess = [...excessScopes(config.scopes.bot, installation.bot?.scopes ?? []), ...excessScopes(config.scopes.user, installation.user?.scopes ?? [])]
-  if (excess.length > 0) return refuseGranted('scopes_exceeded', excess.join(','))
+  if (excess.length > 0) return refuseGranted('scopes_exceeded', excess.join(','), installation)
 
   // Recorded before it is stored: an installation never exists without its record.
   const at = deps.now() * 1000
   try {
     await deps.audit?.append(installRecord({ at, requestId: callback.requestId, installation }))
   } catch {
-    return refuseGranted('install_unavailable', 'audit_unavailable')
+    return refuseGranted('install_unavailable', 'audit_unavailable', installation)
   }
   try {
     await deps.vault.save(installation)
   } catch {
-    return refuseGranted('install_unavailable', 'vault_unavailable')
+    return refuseGranted('install_unavailable', 'vault_unavailable', installation)
   }
   return { ok: true, installation }
 }
 
-function refuse(reason: InstallCode, detail?: string): InstallOutcome {
+function refuse(reason: InstallCode, detail?: string): Extract<InstallOutcome, { ok: false }> {
   return { ok: false, reason, ...(detail !== undefined && { detail }) }
 }

@@ -241,7 +241,7 @@ describe('GET /slack/oauth_redirect', () => {
     expect(res.body).toContain('<code>channels:history</code>')
     expect([await tokenWorks(granted.botToken), await tokenWorks(granted.userToken)]).toEqual([false, false])
     const records = await readAll(t.gateway.stores.audit)
-    expect(records.at(-1)).toMatchObject({ kind: 'request', source: 'install', verdict: 'rejected', reason: 'scopes_exceeded' })
+    expect(records.at(-1)).toMatchObject({ kind: 'request', source: 'install', verdict: 'rejected', reason: 'scopes_exceeded', teamId: 'T0ACME', userId: 'U0ALICE', target: 'team:T0ACME' })
   })
 
   it('more user scopes granted than declared: scopes_exceeded', async () => {
