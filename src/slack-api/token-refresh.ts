@@ -114,8 +114,23 @@ export function createTokenRefresher(deps: TokenRefreshDeps): TokenRefresher {
           refreshed.push(kind)
         } else failed.push({ kind, error: attempt.error, revoked: attempt.revoked })
       }
-      return { ...(refreshed.length > 0 && { replace: next }), result: { installation: next, refreshed, failed } }
+      if (refreshed.length > 0) await storeRefreshed(next)
+      return { result: { installation: next, refreshed, failed } }
     })
+  }
+
+  // Slack revoked the old refresh token when it granted the new one: a new token set that is
+  // not stored is lost for good, so its save is retried (still under the lock) before giving up.
+  async function storeRefreshed(installation: Installation): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deps.vault.save(installation)
+      } catch (err) {
+        log.error({ err, installation: installation.key, attempt }, 'refreshed tokens not stored')
+        if (attempt >= REFRESH_ATTEMPTS) throw err
+        await wait(backoffMs * 2 ** (attempt - 1))
+      }
+    }
   }
 
   async function refresh(installation: Installation): Promise<Refreshed> {

@@ -5,6 +5,7 @@ import { oauthV2Access } from '../../../src/slack-api/oauth-v2-access.js'
 import { kindsDue, refreshDue } from '../../../src/slack-api/refresh-due.js'
 import { createTokenRefresher, type TokenRefresher } from '../../../src/slack-api/token-refresh.js'
 import type { Installation } from '../../../src/vault/installation.js'
+import type { Vault } from '../../../src/vault/vault.js'
 import { rotatingInstallation } from '../../helpers/rotating-installation.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeSlackApi, type FakeSlackApi } from '../../helpers/fake-slack-api.js'
 import { createMemoryVault, type MemoryVault } from '../../helpers/memory-vault.js'
@@ -129,6 +130,39 @@ describe('token refresh', () => {
       ['refresh_failed', 'token_refresh_failed', 'invalid_refresh_token'],
       ['revoked', 'token_refresh_failed', undefined],
     ])
+  })
+
+  it('a refreshed token set whose save fails is saved again under the lock: the one exchange is not lost', async () => {
+    const pair = slack.issueRotating()
+    await vault.save(rotatingInstallation('T0001', pair, 60, {}, NOW))
+    let failures = 1
+    const save = async (i: Installation) => (failures-- > 0 ? Promise.reject(new Error('database is locked')) : vault.save(i))
+    // As the real vault does, a lock holder's replacement is saved before the lock is released.
+    const flaky: Vault = {
+      ...vault,
+      save,
+      withLock: (key, fn) =>
+        vault.withLock(key, async (current) => {
+          const update = await fn(current)
+          if (update.replace !== undefined) await save(update.replace)
+          return { result: update.result }
+        }),
+    }
+    const refresher = createTokenRefresher({
+      vault: flaky,
+      audit: { append: async () => undefined },
+      logger: createLogger({ level: 'silent' }),
+      refreshBeforeSeconds: 7200,
+      now: () => NOW,
+      wait: async (ms) => void waits.push(ms),
+      exchange: (refreshToken) =>
+        oauthV2Access({ apiUrl: slack.url, clientId: FAKE_CLIENT_ID, clientSecret: () => FAKE_CLIENT_SECRET }, { grantType: 'refresh_token', refreshToken }),
+    })
+    const fresh = await refresher.fresh(rotatingInstallation('T0001', pair, 60, {}, NOW))
+    expect(slack.refreshes()).toHaveLength(1)
+    expect(waits).toEqual([500])
+    expect(fresh.bot?.token).toBe(slack.refreshes()[0]?.token)
+    expect((await vault.get('team:T0001'))?.bot?.token).toBe(slack.refreshes()[0]?.token)
   })
 
   it('an installation uninstalled while waiting for the lock is installation_not_found', async () => {
