@@ -1,15 +1,6 @@
+import { ALL_REASON_CODES } from '../reasons/catalogue.js'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { AUDIT_CODES } from '../audit/errors.js'
-import { INSTALL_CODES } from '../install/errors.js'
-import { DISPATCH_CODES } from '../dispatch/errors.js'
-import { HTTP_CODES } from '../http/errors.js'
 import type { RequestOutcome } from '../http/outcome.js'
-import { POLICY_CODES } from '../policy/errors.js'
-import { REPLAY_CODES } from '../replay/errors.js'
-import { DECODE_CODES } from '../slack/errors.js'
-import { VERIFY_CODES } from '../verify/errors.js'
-import { JWT_CODES } from '../verify/jwt-errors.js'
-import { TLS_CODES } from '../verify/tls-errors.js'
 
 export type Verdict = RequestOutcome['verdict']
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead'
@@ -66,18 +57,7 @@ const SKEW_WINDOW = 101
 
 // Label values must stay bounded: a reason outside the catalogues, or a name that config
 // could not have produced, is counted as `other` rather than minting a new series.
-const REASONS: ReadonlySet<string> = new Set<string>([
-  ...VERIFY_CODES,
-  ...JWT_CODES,
-  ...TLS_CODES,
-  ...DECODE_CODES,
-  ...HTTP_CODES,
-  ...REPLAY_CODES,
-  ...DISPATCH_CODES,
-  ...POLICY_CODES,
-  ...AUDIT_CODES,
-  ...INSTALL_CODES,
-])
+const REASONS: ReadonlySet<string> = new Set<string>(ALL_REASON_CODES)
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 const ENDPOINT = /^\/[A-Za-z0-9_./:-]{0,127}$/
 
