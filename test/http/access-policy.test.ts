@@ -237,7 +237,7 @@ describe('access policy over HTTP', () => {
         expect([res.statusCode, res.body]).toEqual([200, ''])
       }
       expect(app.requestLogs().map((l) => [l.status, l.verdict])).toEqual([[200, 'accepted'], [200, 'accepted']])
-      expect(slackApi.calls()).toEqual([{ method: 'usergroups.users.list', params: { usergroup: 'SDEPLOY' }, authorization: 'Bearer xoxb-fake-slack-token' }])
+      expect(slackApi.calls()).toMatchObject([{ method: 'usergroups.users.list', params: { usergroup: 'SDEPLOY' }, authorization: 'Bearer xoxb-fake-slack-token' }])
     })
 
     it('Slack down and nothing cached: denied as directory_unavailable, with a try-again notice', async () => {

@@ -88,7 +88,7 @@ describe('Slack Directory', () => {
   it('sends the bearer token, the group and team_id to usergroups.users.list', async () => {
     const { slack, directory } = await setup({ teamId: 'T0TEAM' })
     expect((await directory.membership(['S0ADMINS'])).isMember('S0ADMINS', 'U1')).toBe(true)
-    expect(slack.calls()).toEqual([
+    expect(slack.calls()).toMatchObject([
       { method: 'usergroups.users.list', params: { usergroup: 'S0ADMINS', team_id: 'T0TEAM' }, authorization: `Bearer ${TOKEN}` },
     ])
   })
