@@ -73,3 +73,75 @@ describe('the audit hash chain', () => {
     expect(verify(chain(10).map((r) => (r.seq === 10 ? { ...r, hash: 'f'.repeat(64) } : r)), anchor)).toMatchObject({ problem: 'altered', seq: 10 })
   })
 })
+
+describe('the audit chain verifier, in detail', () => {
+  it('knows no head and no problem before any record', () => {
+    const v = new ChainVerifier()
+    expect([v.head, v.count, v.problem, v.finish()]).toEqual([undefined, 0, undefined, undefined])
+  })
+
+  it('calls an empty chain truncated when an anchor says it had records', () => {
+    expect(new ChainVerifier().finish({ seq: 3, hash: 'a'.repeat(64) })).toEqual({ problem: 'truncated', seq: 1, detail: 'the chain ends before the anchored record 3' })
+  })
+
+  it('stops at the first problem: push answers false from then on, and the problem stays the first one', () => {
+    const records = chain(6)
+    records[1] = { ...(records[1] as StoredAuditRecord), verdict: 'denied' }
+    records[4] = { ...(records[4] as StoredAuditRecord), verdict: 'denied' }
+    const v = new ChainVerifier()
+    expect(v.push(records.slice(0, 1))).toBe(true)
+    expect(v.push(records.slice(1, 3))).toBe(false)
+    expect(v.push(records.slice(3))).toBe(false)
+    expect(v.problem).toEqual({ problem: 'altered', seq: 2, detail: 'its content does not match its hash' })
+    expect(v.count).toBe(2)
+  })
+
+  it('counts the records and keeps the last one as the head', () => {
+    const records = chain(3)
+    const v = new ChainVerifier()
+    v.push(records)
+    expect([v.count, v.head]).toEqual([3, { seq: 3, hash: records[2]?.hash }])
+  })
+
+  it('describes each problem', () => {
+    const run = (records: StoredAuditRecord[]) => {
+      const v = new ChainVerifier()
+      v.push(records)
+      return v.finish()
+    }
+    expect(run(chain(6).filter((r) => r.seq !== 3 && r.seq !== 4))).toEqual({ problem: 'deleted', seq: 3, detail: 'records 3 to 4 are missing' })
+    expect(run(chain(4).slice(1).map((r) => ({ ...r, seq: r.seq - 1 })))).toEqual({
+      problem: 'deleted',
+      seq: 1,
+      detail: 'the first record does not start the chain: records before it are missing',
+    })
+    const records = chain(4)
+    const rewritten: AuditRecord = { at: 1, kind: 'request', verdict: 'accepted' }
+    const second = records[1] as StoredAuditRecord
+    records[1] = { ...rewritten, seq: 2, prevHash: second.prevHash, hash: chainHash(second.prevHash, rewritten) }
+    expect(run(records)).toEqual({ problem: 'deleted', seq: 3, detail: 'the record here links to one that is no longer before it (deleted, or rewritten with a new hash)' })
+  })
+
+  it('checks only the record at the anchor\'s position against the anchor', () => {
+    const records = chain(5)
+    const anchor = { seq: 3, hash: records[2]?.hash as string }
+    const v = new ChainVerifier()
+    for (const r of records) v.checkAnchor(r, anchor)
+    expect(v.problem).toBeUndefined()
+    v.checkAnchor({ ...(records[2] as StoredAuditRecord), hash: 'b'.repeat(64) }, anchor)
+    expect(v.problem).toEqual({
+      problem: 'altered',
+      seq: 3,
+      detail: 'the record at the anchor does not have the anchored hash: the chain was rewritten from here or before',
+    })
+  })
+
+  it('accepts a chain that ends exactly at its anchor, or past it', () => {
+    const records = chain(5)
+    for (const seq of [4, 5]) {
+      const v = new ChainVerifier()
+      v.push(records)
+      expect(v.finish({ seq, hash: records[seq - 1]?.hash as string })).toBeUndefined()
+    }
+  })
+})
