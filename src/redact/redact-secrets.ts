@@ -48,11 +48,20 @@ function walk(value: unknown, depth: number): unknown {
     const field = record[key]
     const next = SECRET_NAME.test(key) ? (field === undefined ? field : REDACTED) : walk(field, depth + 1)
     if (next !== field) {
-      copy ??= Object.create(Object.getPrototypeOf(record), Object.getOwnPropertyDescriptors(record)) as Record<string, unknown>
+      copy ??= copyOf(record)
       Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true })
     }
   }
   return copy ?? value
+}
+
+/** A shallow copy with the same prototype and property attributes. */
+function copyOf(record: Record<string, unknown>): Record<string, unknown> {
+  const descriptors = Object.getOwnPropertyDescriptors(record)
+  // Node 24 (V8 13) gives an error an own `stack` accessor that reads the original
+  // object's internal slot: on a copy it answers undefined. Copy the text instead.
+  if (descriptors.stack?.get !== undefined) descriptors.stack = { value: record.stack, writable: true, enumerable: false, configurable: true }
+  return Object.create(Object.getPrototypeOf(record), descriptors) as Record<string, unknown>
 }
 
 /**
