@@ -29,7 +29,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   audit: AUDIT_CODES,
   install: INSTALL_CODES,
   vault: VAULT_CODES,
-  slackApi: SLACK_API_CODES,
+  'slack-api': SLACK_API_CODES,
 }
 
 export const ALL_REASON_CODES: readonly string[] = Object.values(REASON_CATALOGUE).flat()

@@ -41,7 +41,7 @@ describe('the reason code recorder', () => {
 
   it('names each catalogue code not observed, with its folder', () => {
     const missing = unobservedReasons(readObservedReasons(inject('reasonsDir')))
-    expect(missing.every((m) => /^[a-z]+: [a-z]+(_[a-z]+)*$/.test(m))).toBe(true)
+    expect(missing.every((m) => /^[a-z]+(-[a-z]+)*: [a-z]+(_[a-z]+)*$/.test(m))).toBe(true)
     expect(unobservedReasons(new Set(VERIFY_CODES)).some((m) => m.startsWith('verify: '))).toBe(false)
   })
 })
