@@ -25,8 +25,8 @@ const program = new Command()
   .description('A security gateway between Slack and your internal systems')
   .version(VERSION)
   .showHelpAfterError()
-  // Usage errors (unknown option or command, missing or invalid argument) exit 2, as the
-  // README says; 1 stays "rejected or denied". Subcommands inherit this from here.
+  // Usage errors (unknown option or command, missing or invalid argument) exit 2, as
+  // docs/cli.md says; 1 stays "rejected or denied". Subcommands inherit this from here.
   .exitOverride()
 
 program
