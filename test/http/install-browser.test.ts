@@ -51,6 +51,11 @@ async function browse(profile: string, url: string): Promise<string> {
 
 const newBrowser = () => mkdtempSync(join(tmpdir(), 'slackgate-chromium-'))
 
+// CI installs Chromium and lists it in SLACKGATE_REQUIRE_SERVICES: there a missing browser
+// fails the run instead of skipping these checks.
+const chromiumRequired = (process.env.SLACKGATE_REQUIRE_SERVICES ?? '').split(',').map((s) => s.trim()).includes('chromium')
+if (chromiumRequired && !existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing, and SLACKGATE_REQUIRE_SERVICES requires Chromium`)
+
 describe.skipIf(!existsSync(CHROMIUM))('the install flow in a real browser', () => {
   beforeAll(async () => {
     slack = await startFakeSlackApi()
