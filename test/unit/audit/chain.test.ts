@@ -90,10 +90,24 @@ describe('the audit chain verifier, in detail', () => {
     records[4] = { ...(records[4] as StoredAuditRecord), verdict: 'denied' }
     const v = new ChainVerifier()
     expect(v.push(records.slice(0, 1))).toBe(true)
-    expect(v.push(records.slice(1, 3))).toBe(false)
+    expect(v.push(records.slice(1, 2))).toBe(false)
+    expect(v.push(records.slice(2, 3))).toBe(false)
     expect(v.push(records.slice(3))).toBe(false)
     expect(v.problem).toEqual({ problem: 'altered', seq: 2, detail: 'its content does not match its hash' })
     expect(v.count).toBe(2)
+    // A later anchor mismatch does not replace the first problem.
+    v.checkAnchor({ ...(records[5] as StoredAuditRecord), hash: 'c'.repeat(64) }, { seq: 6, hash: records[5]?.hash as string })
+    expect(v.problem).toMatchObject({ problem: 'altered', seq: 2 })
+  })
+
+  it('names an insertion with the record slipped in', () => {
+    const records = chain(4)
+    const forged: AuditRecord = { at: 1, kind: 'request', verdict: 'accepted' }
+    const prev = records[1] as StoredAuditRecord
+    const inserted = [...records.slice(0, 2), { ...forged, seq: 3, prevHash: prev.hash, hash: chainHash(prev.hash, forged) }, ...records.slice(2).map((r) => ({ ...r, seq: r.seq + 1 }))]
+    const v = new ChainVerifier()
+    v.push(inserted)
+    expect(v.finish()).toEqual({ problem: 'inserted', seq: 3, detail: 'the record after it links past it' })
   })
 
   it('counts the records and keeps the last one as the head', () => {
