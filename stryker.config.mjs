@@ -15,7 +15,8 @@ export default {
   // Module-level mutants (constants, regexes built at load) would each re-run every test.
   ignoreStatic: true,
   concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
-  timeoutMS: 10_000,
+  // A mutant that loops forever is killed (as a timeout) this long after the tests' own time.
+  timeoutMS: 3000,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
