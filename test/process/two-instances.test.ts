@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../contract/job-queue.contract.js'
 import { startGateway, type RunningGateway } from '../helpers/cli.js'
+import { deliveryAttemptsOf, queueCountsOf, scrapeMetrics, waitForQueueIdle } from '../helpers/queue-idle.js'
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js'
 import { eventEnvelope, SECRET, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
@@ -61,7 +62,11 @@ routes:
     const statuses = await Promise.all(sends)
     expect(statuses.every((s) => s === 200)).toBe(true)
     await waitFor(() => sink.received.length >= 1)
-    await new Promise((r) => setTimeout(r, 1500))
+    // Done when the shared queue holds nothing queued, active or waiting out a back-off;
+    // then both processes together delivered once, and the service saw one request.
+    for (const g of gateways) await waitForQueueIdle(async () => queueCountsOf(await scrapeMetrics(g.url)))
+    const delivered = await Promise.all(gateways.map(async (g) => deliveryAttemptsOf(await scrapeMetrics(g.url)).delivered ?? 0))
+    expect(delivered.reduce((a, b) => a + b, 0)).toBe(1)
     expect(sink.received).toHaveLength(1)
   })
 })
