@@ -41,11 +41,17 @@ export function createDeliverer(deps: DelivererDeps): JobHandler {
     if (handler === undefined) return { ok: false, permanent: true, error: `no handler for this ${request.kind} in ${route.handler}` }
     const log = deps.logger.child({ jobId: job.id, slackRoute: job.route, attempt: job.attempt })
     try {
+      // Not spread: `client` is a getter that builds the WebClient only if the handler uses it.
+      const tools = slackTools(deps.slack, request)
       await handler({
         request,
         job: { id: job.id, route: job.route, attempt: job.attempt },
         respond: (message) => respondTo('responseUrl' in request ? request.responseUrl : undefined, message, doFetch),
-        ...slackTools(deps.slack, request),
+        get client() {
+          return tools.client
+        },
+        say: tools.say,
+        installations: tools.installations,
         log,
       })
       return { ok: true }

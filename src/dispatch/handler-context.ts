@@ -27,20 +27,25 @@ export function installationQuery(request: InboundRequest): InstallationQuery {
 }
 
 /**
- * A handler's `client`, `say()` and `installations` for one request. The client reads the
- * installation's token from the vault on its first call only. `say()` posts to the
- * request's channel (an event's, a command's, an interaction's); a request without one (a
- * modal submission, a workflow call) makes it throw `no_channel`.
+ * A handler's `client`, `say()` and `installations` for one request. The client is built on
+ * first use (most handlers never call Slack, and a WebClient is costly to build on the
+ * delivery path, which shares the core with the ack path) and reads the installation's
+ * token from the vault on its first call only. `say()` posts to the request's channel (an
+ * event's, a command's, an interaction's); a request without one (a modal submission, a
+ * workflow call) makes it throw `no_channel`.
  */
 export function slackTools(access: SlackAccess, request: InboundRequest): SlackTools {
-  const client = access.clientFor(installationQuery(request))
+  let client: WebClient | undefined
+  const clientOf = () => (client ??= access.clientFor(installationQuery(request)))
   const channel = request.context.channelId
   return {
-    client,
+    get client() {
+      return clientOf()
+    },
     say(message) {
       if (channel === undefined) return Promise.reject(new SlackApiError('no_channel', `a ${request.kind} request has no channel to say() in: use client.chat.postMessage with a channel`))
       const args = typeof message === 'string' ? { text: message } : message
-      return client.chat.postMessage({ ...args, channel } as ChatPostMessageArguments)
+      return clientOf().chat.postMessage({ ...args, channel } as ChatPostMessageArguments)
     },
     installations: access.installations,
   }

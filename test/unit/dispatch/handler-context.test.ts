@@ -49,3 +49,18 @@ describe('a handler context', () => {
     expect(slack.calls()).toHaveLength(before)
   })
 })
+
+describe('the client of a handler context', () => {
+  it('is built on first use only (a handler that never calls Slack costs no WebClient), then kept', async () => {
+    const logger = createLogger({ level: 'silent' })
+    const refresher = createTokenRefresher({ vault, logger, audit: { append: async () => undefined }, refreshBeforeSeconds: 7200, exchange: () => Promise.reject(new Error('no refresh here')) })
+    const access = createSlackAccess({ vault, refresher, apiUrl: slack.url, logger, timeoutMs: 2000, maxRetryAfterSeconds: 0 })
+    let built = 0
+    const counting = { ...access, clientFor: (query: Parameters<typeof access.clientFor>[0]) => (built++, access.clientFor(query)) }
+    const context = slackTools(counting, command({ teamId: 'T9', enterpriseId: 'E1', channelId: 'C1' }))
+    expect(built).toBe(0)
+    expect(context.client).toBe(context.client)
+    await context.say('once')
+    expect(built).toBe(1)
+  })
+})
