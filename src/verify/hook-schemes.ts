@@ -49,7 +49,7 @@ export type DigestEncoding = 'hex' | 'hex-upper' | 'base64'
  * Reads a digest written in its encoding's only canonical spelling: lowercase (or, for
  * `hex-upper`, uppercase) hex, or padded standard base64 whose unused trailing bits are zero.
  * Anything that does not re-encode to the same text is refused, so that one signature cannot
- * be spelled several ways (issue 14: a re-spelled header must not look like a new delivery).
+ * be spelled several ways: a re-spelled header must not look like a new delivery.
  */
 export function canonicalDigest(text: string, encoding: DigestEncoding, bytes: number): Buffer | undefined {
   if (text.length === 0 || text.length > 2 * bytes + 4) return undefined

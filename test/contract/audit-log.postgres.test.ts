@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
+import type { ChildProcess } from 'node:child_process'
 import { createServer, type Server, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
@@ -9,10 +8,10 @@ import type { AuditLog } from '../../src/audit/audit-log.js'
 import { createPostgresAuditLog } from '../../src/audit/audit-log.postgres.js'
 import { chainHash, ChainVerifier } from '../../src/audit/chain.js'
 import { AuditUnavailableError } from '../../src/audit/errors.js'
+import { startReadyChild } from '../helpers/ready-child.js'
 import { DATABASE_URL, dropTable, postgresAvailable, uniqueTable, withPgClient } from '../helpers/postgres.js'
 import { readAll, record } from './audit-log.contract.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const WRITER = fileURLToPath(new URL('../fixtures/audit-writer.ts', import.meta.url))
 
 const tables: string[] = []
@@ -48,31 +47,8 @@ async function verify(table: string) {
 }
 
 /** Starts a writer process; resolves once it is connected and waiting for the go. */
-async function startWriter(table: string, name: string, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, DATABASE_URL, table, name, String(count), '20'], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let out = ''
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
-  await new Promise<void>((resolve, reject) => {
-    const onData = () => {
-      if (out.includes('ready\n')) resolve()
-    }
-    child.stdout?.on('data', onData)
-    void exited.then((code) => reject(new Error(`writer ${name} exited (${code}) before it was ready:\n${out}`)))
-  })
-  return {
-    go: () => child.stdin?.write('go\n'),
-    finished: async () => {
-      const code = await exited
-      if (code !== 0 || !out.includes('done\n')) throw new Error(`writer ${name} failed (${code}):\n${out}`)
-    },
-  }
-}
+const startWriter = (table: string, name: string, count: number) =>
+  startReadyChild(WRITER, [DATABASE_URL, table, name, String(count), '20'], children)
 
 describe.skipIf(!postgresAvailable)('PostgreSQL AuditLog', () => {
   it('keeps one chain when two processes append to the same table at once', async () => {
