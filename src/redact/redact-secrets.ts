@@ -72,7 +72,7 @@ function copyOf(record: Record<string, unknown>): Record<string, unknown> {
  * them is scrubbed as well; a digest redacted with them is the safe failure.
  */
 const SECRET_TEXT =
-  /xox[a-z]-[A-Za-z0-9-]+|\bBearer\s+[^\s"']+|\beyJ[\w-]+\.[\w-]+\.[\w-]*|(?<=:\/\/[^\s/:@]*:)[^\s/@]+(?=@)|\bwhsec_[A-Za-z0-9+/=_-]+|(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/gi
+  /xox[a-z]-[A-Za-z0-9-]+|xwfp-[A-Za-z0-9-]+|\bBearer\s+[^\s"']+|\beyJ[\w-]+\.[\w-]+\.[\w-]*|(?<=:\/\/[^\s/:@]*:)[^\s/@]+(?=@)|\bwhsec_[A-Za-z0-9+/=_-]+|(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/gi
 
 /** `text` with every credential-shaped part replaced by `[redacted]`. */
 export function scrubSecrets(text: string): string {

@@ -96,6 +96,7 @@ describe('scrubSecrets and redactError: credentials inside free text', () => {
   it.each([
     ['a Slack bot token', 'call failed for xoxb-1234-5678-abcdef', 'call failed for [redacted]'],
     ['a user token', 'xoxp-1-2-3 expired', '[redacted] expired'],
+    ['a workflow step token', 'step token xwfp-7-AbC9-def0 refused', 'step token [redacted] refused'],
     ['a bearer credential', 'sent Authorization: Bearer abc.def-ghi', 'sent Authorization: [redacted]'],
     ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln was refused', 'token [redacted] was refused'],
     ['a URL password', 'connect ECONNREFUSED redis://:hunter2@10.0.0.1:6379', 'connect ECONNREFUSED redis://:[redacted]@10.0.0.1:6379'],
