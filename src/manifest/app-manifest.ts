@@ -1,0 +1,127 @@
+import type { InstallConfig } from '../config/install-schema.js'
+import type { RouteConfig } from '../config/schema.js'
+import { ManifestError } from './manifest-error.js'
+import { slackParameters, type SlackParameters } from './slack-parameters.js'
+
+/** What the manifest is built from: the routes and the install flow, never a secret. */
+export interface ManifestSource {
+  readonly routes: readonly RouteConfig[]
+  readonly install?: InstallConfig
+}
+
+export interface ManifestOptions {
+  /** The gateway's public origin, as Slack reaches it: `https://gateway.example.com`. */
+  readonly url: string
+  /** The app's name, and its bot user's display name (at most 35 characters). */
+  readonly name: string
+  /** Expiring tokens (Slack cannot turn this off again once on); the gateway refreshes them. */
+  readonly tokenRotation?: boolean
+}
+
+/** The parts of Slack's app manifest the gateway writes (https://docs.slack.dev/reference/app-manifest). */
+export interface SlackAppManifest {
+  readonly display_information: { readonly name: string }
+  readonly features: {
+    readonly bot_user: { readonly display_name: string; readonly always_online: boolean }
+    readonly slash_commands?: ReadonlyArray<{ readonly command: string; readonly url: string; readonly description: string; readonly should_escape: boolean }>
+  }
+  readonly oauth_config?: {
+    readonly redirect_urls?: readonly string[]
+    readonly scopes?: { readonly bot?: readonly string[]; readonly user?: readonly string[] }
+  }
+  readonly settings: {
+    readonly event_subscriptions?: { readonly request_url: string; readonly bot_events: readonly string[] }
+    readonly interactivity?: { readonly is_enabled: boolean; readonly request_url: string }
+    readonly org_deploy_enabled?: boolean
+    readonly function_runtime?: 'remote'
+    readonly token_rotation_enabled: boolean
+  }
+  readonly functions?: Readonly<Record<string, { readonly title: string; readonly description: string; readonly input_parameters: SlackParameters; readonly output_parameters: SlackParameters }>>
+}
+
+/** Slack's limits (app manifest reference): the app's name, a slash command with its `/`. */
+export const MAX_APP_NAME = 35
+export const MAX_COMMAND = 32
+
+// The install flow applies these as they arrive: an uninstall drops the installation, a
+// revocation its tokens (see docs/slack-app.md).
+const LIFECYCLE_EVENTS = ['app_uninstalled', 'tokens_revoked'] as const
+
+/**
+ * The Slack app manifest for a gateway config served at `options.url`: one slash command per
+ * command route, the event routes' types as bot events (with `function_executed` for custom
+ * steps and the lifecycle events when `install` is configured), interactivity for actions,
+ * views, shortcuts and custom steps, one function per function route (org-wide deployment
+ * and the remote runtime on), and the install flow's redirect URL and scopes. Every request
+ * URL is the gateway's own endpoint under `url`. Throws a `ManifestError` for a route Slack
+ * cannot express (see `slackParameters`), a command longer than Slack takes, or slash
+ * commands without the `commands` scope in `install.scopes.bot`.
+ *
+ * @example
+ * appManifest({ routes: [deployRoute] }, { url: 'https://gw.example.com', name: 'slackgate' }).features.slash_commands
+ * // [{ command: '/deploy', url: 'https://gw.example.com/slack/commands', description: 'Deploy a service', should_escape: false }]
+ */
+export function appManifest(config: ManifestSource, options: ManifestOptions): SlackAppManifest {
+  const base = options.url.replace(/\/+$/, '')
+  const commands = config.routes.filter((r) => r.match.command !== undefined)
+  const functions = config.routes.filter((r) => r.match.function !== undefined)
+  const interactive = config.routes.some((r) => r.match.action !== undefined || r.match.view !== undefined || r.match.shortcut !== undefined) || functions.length > 0
+  const botEvents = unique([
+    ...config.routes.flatMap((r) => (r.match.event === undefined ? [] : [r.match.event])),
+    ...(functions.length > 0 ? ['function_executed'] : []),
+    ...(config.install === undefined ? [] : LIFECYCLE_EVENTS),
+  ])
+
+  const slashCommands = commands.map((r) => {
+    const command = r.match.command as string
+    if (command.length > MAX_COMMAND) throw new ManifestError('match.command', `Slack takes commands of at most ${MAX_COMMAND} characters, the / included`, r.name)
+    return { command, url: `${base}/slack/commands`, description: r.description ?? `Runs ${command}`, should_escape: false }
+  })
+  const oauth = oauthConfig(config.install, commands.length > 0)
+
+  return {
+    display_information: { name: options.name },
+    features: {
+      bot_user: { display_name: options.name, always_online: false },
+      ...(slashCommands.length > 0 && { slash_commands: slashCommands }),
+    },
+    ...(oauth !== undefined && { oauth_config: oauth }),
+    settings: {
+      ...(botEvents.length > 0 && { event_subscriptions: { request_url: `${base}/slack/events`, bot_events: botEvents } }),
+      ...(interactive && { interactivity: { is_enabled: true, request_url: `${base}/slack/interactions` } }),
+      // Slack runs custom steps of an app it does not host only with both: https://api.slack.com/automation/functions/custom-bolt
+      ...(functions.length > 0 && { org_deploy_enabled: true, function_runtime: 'remote' as const }),
+      token_rotation_enabled: options.tokenRotation === true,
+    },
+    ...(functions.length > 0 && { functions: Object.fromEntries(functions.map((r) => [r.match.function as string, functionDefinition(r)])) }),
+  }
+}
+
+function functionDefinition(route: RouteConfig) {
+  const title = route.step?.title ?? (route.match.function as string)
+  return {
+    title,
+    // Slack requires a description; the title says what the step is when none is given.
+    description: route.step?.description ?? title,
+    input_parameters: slackParameters(route.step?.inputs, route.name, 'step.inputs'),
+    output_parameters: slackParameters(route.step?.outputs, route.name, 'step.outputs'),
+  }
+}
+
+function oauthConfig(install: InstallConfig | undefined, hasCommands: boolean): SlackAppManifest['oauth_config'] {
+  if (install === undefined) return hasCommands ? { scopes: { bot: ['commands'] } } : undefined
+  const { bot, user } = install.scopes
+  // The gateway refuses an install granted more than install.scopes: adding `commands` here
+  // would make every install fail, so the config has to declare it.
+  if (hasCommands && !bot.includes('commands')) {
+    throw new ManifestError('install.scopes.bot', 'slash commands need the commands scope: add it (installs granted more than install.scopes are refused)')
+  }
+  return {
+    redirect_urls: [install.redirectUrl],
+    scopes: { ...(bot.length > 0 && { bot }), ...(user.length > 0 && { user }) },
+  }
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)]
+}

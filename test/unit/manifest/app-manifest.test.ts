@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest'
+import { appManifest } from '../../../src/manifest/app-manifest.js'
+import { ManifestError } from '../../../src/manifest/manifest-error.js'
+import { everything, source } from './configs.js'
+
+const options = { url: 'https://gw.example.com', name: 'slackgate' }
+const target = { forward: { url: 'https://internal.example.com/slack' }, public: true } as const
+
+describe('appManifest', () => {
+  it('declares every Slack-facing route at the gateway’s own endpoints, and the install flow', () => {
+    expect(appManifest(everything, options)).toEqual({
+      display_information: { name: 'slackgate' },
+      features: {
+        bot_user: { display_name: 'slackgate', always_online: false },
+        slash_commands: [
+          { command: '/deploy', url: 'https://gw.example.com/slack/commands', description: 'Deploy a service', should_escape: false },
+          { command: '/status', url: 'https://gw.example.com/slack/commands', description: 'Runs /status', should_escape: false },
+        ],
+      },
+      oauth_config: {
+        redirect_urls: ['https://gw.example.com/slack/oauth_redirect'],
+        scopes: { bot: ['commands', 'chat:write'], user: ['users:read'] },
+      },
+      settings: {
+        event_subscriptions: {
+          request_url: 'https://gw.example.com/slack/events',
+          bot_events: ['app_mention', 'message.im', 'function_executed', 'app_uninstalled', 'tokens_revoked'],
+        },
+        interactivity: { is_enabled: true, request_url: 'https://gw.example.com/slack/interactions' },
+        org_deploy_enabled: true,
+        function_runtime: 'remote',
+        token_rotation_enabled: false,
+      },
+      functions: {
+        approve_expense: {
+          title: 'Approve expense',
+          description: 'Ask a manager to approve an expense',
+          input_parameters: {
+            properties: {
+              amount: { type: 'number', title: 'Amount', description: 'In euros', minimum: 0 },
+              requester: { type: 'slack#/types/user_id', title: 'Requester' },
+            },
+            required: ['amount', 'requester'],
+          },
+          output_parameters: { properties: { approved: { type: 'boolean', title: 'Approved' } }, required: ['approved'] },
+        },
+        archive_channel: { title: 'archive_channel', description: 'archive_channel', input_parameters: { properties: {} }, output_parameters: { properties: {} } },
+      },
+    })
+  })
+
+  it('a command alone: the commands scope, no events, no interactivity, no functions', () => {
+    const manifest = appManifest(source({ routes: [{ name: 'deploy', match: { command: '/deploy' }, ...target }] }), { ...options, url: 'https://gw.example.com/' })
+    expect(manifest.oauth_config).toEqual({ scopes: { bot: ['commands'] } })
+    expect(manifest.features.slash_commands?.[0]?.url).toBe('https://gw.example.com/slack/commands')
+    expect(manifest.settings).toEqual({ token_rotation_enabled: false })
+    expect(manifest.functions).toBeUndefined()
+  })
+
+  it('events alone: subscriptions only, and no OAuth section without commands or install', () => {
+    const manifest = appManifest(source({ routes: [{ name: 'mentions', match: { event: 'app_mention' }, ...target }] }), options)
+    expect(manifest.settings).toEqual({ event_subscriptions: { request_url: 'https://gw.example.com/slack/events', bot_events: ['app_mention'] }, token_rotation_enabled: false })
+    expect(manifest.oauth_config).toBeUndefined()
+    expect(manifest.features.slash_commands).toBeUndefined()
+  })
+
+  it('a view or a shortcut turns interactivity on; an event type two routes share is subscribed once', () => {
+    const manifest = appManifest(
+      source({
+        routes: [
+          { name: 'form', match: { view: 'expense_form' }, ...target },
+          { name: 'a', match: { shortcut: 'new_expense' }, ...target },
+        ],
+      }),
+      options,
+    )
+    expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://gw.example.com/slack/interactions' })
+    expect(manifest.settings.event_subscriptions).toBeUndefined()
+    expect(manifest.settings.org_deploy_enabled).toBeUndefined()
+  })
+
+  it('the install flow alone subscribes to the lifecycle events it applies', () => {
+    const manifest = appManifest(source({ install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write'] } }, routes: [] }), options)
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_uninstalled', 'tokens_revoked'])
+    expect(manifest.oauth_config).toEqual({ redirect_urls: ['https://gw.example.com/slack/oauth_redirect'], scopes: { bot: ['chat:write'] } })
+  })
+
+  it('turns token rotation on when asked', () => {
+    expect(appManifest(everything, { ...options, tokenRotation: true }).settings.token_rotation_enabled).toBe(true)
+  })
+
+  it('refuses a command longer than Slack takes, naming the route', () => {
+    const long = source({ routes: [{ name: 'long', match: { command: `/${'d'.repeat(32)}` }, ...target }] })
+    expect(() => appManifest(long, options)).toThrow(new ManifestError('match.command', 'Slack takes commands of at most 32 characters, the / included', 'long'))
+    const fits = source({ routes: [{ name: 'fits', match: { command: `/${'d'.repeat(31)}` }, ...target }] })
+    expect(appManifest(fits, options).features.slash_commands).toHaveLength(1)
+  })
+
+  it('refuses commands when install.scopes.bot lacks the commands scope (the install would be refused for it)', () => {
+    const config = source({
+      install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write'] } },
+      routes: [{ name: 'deploy', match: { command: '/deploy' }, ...target }],
+    })
+    expect(() => appManifest(config, options)).toThrow(/^install\.scopes\.bot: slash commands need the commands scope/)
+  })
+
+  it('refuses a step whose inputs Slack cannot express, naming the route and the property', () => {
+    const config = source({
+      routes: [{ name: 'approve', match: { function: 'approve' }, ...target, step: { inputs: { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]+$' } } } } }],
+    })
+    expect(() => appManifest(config, options)).toThrow('route approve: step.inputs.code.pattern: ')
+  })
+})
