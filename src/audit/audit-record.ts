@@ -1,5 +1,5 @@
 /** What a record is about: one inbound request, one delivery attempt, or a Slack lifecycle event. */
-export type AuditKind = 'request' | 'delivery' | 'lifecycle'
+export type AuditKind = 'request' | 'delivery' | 'lifecycle' | 'step'
 
 /**
  * One audit record, as written. It holds who, where, what and the verdict, never a secret:
@@ -17,6 +17,7 @@ export interface AuditRecord {
   /**
    * Requests: `accepted`, `duplicate`, `unrouted`, `denied`, `rejected`, `handshake`,
    * `ssl_check`. Deliveries: `delivered`, `retrying`, `dead`. Lifecycle: `recorded`.
+   * Steps: `completed`, `failed`, `already_completed`, `not_completed`.
    */
   readonly verdict: string
   /** The stable reason code of a refusal or failure. */
@@ -27,7 +28,7 @@ export interface AuditRecord {
   readonly enterpriseId?: string
   readonly channelId?: string
   readonly userId?: string
-  /** A workflow call's token subject. */
+  /** A workflow call's token subject; a custom step's function_execution_id. */
   readonly subject?: string
   readonly route?: string
   /** The access rule that allowed or refused it. */

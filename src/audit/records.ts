@@ -102,6 +102,8 @@ function typeOf(request: InboundRequest): string {
       return request.command
     case 'event':
       return request.type
+    case 'function_executed':
+      return request.callbackId
     case 'block_actions':
       return request.actionIds.join(',')
     case 'view_submission':

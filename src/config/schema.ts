@@ -8,6 +8,7 @@ import { secretRefObject, secretRefSchema } from './secret-ref-schema.js'
 import { refineServerTls, serverTlsShape } from './tls-schema.js'
 import { sourceSchema } from './sources-schema.js'
 import { vaultSchema } from './vault-schema.js'
+import { DEFAULT_STEP_ERROR_MESSAGE } from '../functions/errors.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
 
 export { secretRefSchema }
@@ -22,6 +23,8 @@ const matchSchema = z
   .strictObject({
     /** Events API event type, e.g. `app_mention`. */
     event: z.string().min(1).max(255).optional(),
+    /** A Workflow Builder custom step: the function's `callback_id` in the app manifest. */
+    function: z.string().regex(/^[a-z0-9_]{1,100}$/, 'a function callback_id: lowercase letters, digits and _ (at most 100)').optional(),
     /** Slash command, e.g. `/deploy`. */
     command: z.string().regex(/^\/[^\s]{1,80}$/, 'must look like /deploy').optional(),
     /** Block action `action_id`. */
@@ -36,7 +39,7 @@ const matchSchema = z
     hook: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
   })
   .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one of event, command, action, view, shortcut, workflow, hook',
+    message: 'name exactly one of event, function, command, action, view, shortcut, workflow, hook',
   })
 
 /** A PEM key or a JWK (JSON), by reference. */
@@ -98,12 +101,35 @@ const jwtSchema = z
 
 export type JwtConfig = z.output<typeof jwtSchema>
 
+/** A JSON Schema (2020-12) object, compiled at start (see workflow/body-schema.ts). */
+const jsonSchemaObject = z.record(z.string(), z.unknown())
+
+/** A custom step: what the manifest declares, and what the gateway checks (see functions/). */
+const stepSchema = z.strictObject({
+  /** The step's name in Workflow Builder (default: the callback_id). */
+  title: z.string().min(1).max(255).optional(),
+  description: z.string().min(1).max(4000).optional(),
+  /**
+   * The input parameters, as a JSON Schema object: checked before the job is queued (a step
+   * whose inputs fail is completed with an error at once), and the manifest's input_parameters.
+   */
+  inputs: jsonSchemaObject.optional(),
+  /** The output parameters: outputs are checked before the step is completed, and the manifest's output_parameters. */
+  outputs: jsonSchemaObject.optional(),
+  /** What the person sees when the gateway fails the step (a handler that threw, retries run out, its token expiring). */
+  errorMessage: z.string().min(1).max(1000).default(DEFAULT_STEP_ERROR_MESSAGE),
+})
+
+export type StepConfig = z.output<typeof stepSchema>
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
 
 const routeSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)'),
     match: matchSchema,
+    /** What it does: a slash command's description in `slackgate manifest`, and `policy explain`. */
+    description: z.string().min(1).max(2000).optional(),
     /** An SDK handler module (TypeScript or JavaScript), relative to the config file. */
     handler: z.string().min(1).optional(),
     /** An internal service that receives the request as JSON. */
@@ -118,7 +144,9 @@ const routeSchema = z
     /** Bearer-token verification, for a `workflow` route (and only there). */
     jwt: jwtSchema.optional(),
     /** A JSON Schema the body of a `workflow` route must satisfy. */
-    schema: z.record(z.string(), z.unknown()).optional(),
+    schema: jsonSchemaObject.optional(),
+    /** A `function` route's step: title, inputs and outputs (JSON Schema), error message. */
+    step: stepSchema.optional(),
     /** Who may run it, where. Routes are closed by default: give rules, or say `public: true`. */
     access: accessSchema.optional(),
     /** Anyone Slack (or the endpoint's token) vouches for may run it; `slackgate start` warns. */
@@ -141,8 +169,12 @@ const routeSchema = z
     path: ['jwt'],
   })
   .refine((r) => r.match.workflow !== undefined || r.schema === undefined, {
-    message: 'only a workflow route takes a body schema',
+    message: 'only a workflow route takes a body schema (a function route checks its inputs with step.inputs)',
     path: ['schema'],
+  })
+  .refine((r) => r.match.function !== undefined || r.step === undefined, {
+    message: 'only a function route takes step settings',
+    path: ['step'],
   })
   .refine((r) => r.access !== undefined || r.public === true, {
     message: 'routes are closed by default: give access rules, or `public: true` to open it to anyone verified',
@@ -326,6 +358,11 @@ export const configSchema = z.strictObject({
             ctx.addIssue({ code: 'custom', path: ['routes', i, 'access', ...at], message: `user group ${id} is not in directory.userGroups` })
           }
         }
+      }
+      // A step's token is sealed by the instance that took the step and opened by the one that
+      // runs it: on a shared queue, every instance needs the same key, derived from vault.masterKey.
+      if (r.match.function !== undefined && /^rediss?:/.test(c.queue.store) && c.vault?.masterKey === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'match', 'function'], message: 'a function route on a Redis queue needs vault.masterKey: every instance must open the step tokens another sealed' })
       }
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name ${r.name}` })
       names.add(r.name)

@@ -40,6 +40,8 @@ export interface AdmitInput {
   readonly keyTtlSeconds?: number
   readonly requestId: string
   readonly receivedAt: number
+  /** What the job carries beside the request: a custom step's sealed token, or its refusal. */
+  readonly extras?: Pick<JobPayload, 'stepToken' | 'refusal'>
   /**
    * Called with the `accepted` admission as soon as the job will be stored with the batch
    * being written, before it is durable (embedded queue only): the caller's audit record,
@@ -73,7 +75,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
   }
 
-  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted }) {
+  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted, extras }) {
     const ttl = Math.max(ttlSeconds, Math.ceil(keyTtlSeconds ?? 0))
     const route = router(request)
     if (route === undefined) {
@@ -86,7 +88,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     if (duplicate) return { verdict: 'duplicate', route: route.name }
 
     const jobId = newId()
-    const payload: JobPayload = { requestId, receivedAt, request }
+    const payload: JobPayload = { requestId, receivedAt, request, ...extras }
     let result
     try {
       result = await queue.enqueue({

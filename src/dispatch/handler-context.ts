@@ -32,11 +32,12 @@ export function installationQuery(request: InboundRequest): InstallationQuery {
  * delivery path, which shares the core with the ack path) and reads the installation's
  * token from the vault on its first call only. `say()` posts to the request's channel (an
  * event's, a command's, an interaction's); a request without one (a modal submission, a
- * workflow call) makes it throw `no_channel`.
+ * workflow call) makes it throw `no_channel`. A custom step's request (`stepToken`) is served
+ * with the step's own token instead of the installation's.
  */
-export function slackTools(access: SlackAccess, request: InboundRequest): SlackTools {
+export function slackTools(access: SlackAccess, request: InboundRequest, stepToken?: () => Promise<string>): SlackTools {
   let client: WebClient | undefined
-  const clientOf = () => (client ??= access.clientFor(installationQuery(request)))
+  const clientOf = () => (client ??= stepToken === undefined ? access.clientFor(installationQuery(request)) : access.clientWithToken(stepToken))
   const channel = request.context.channelId
   return {
     get client() {

@@ -26,6 +26,7 @@ export function buildRegistry(module: HandlerModule, name: string): HandlerRegis
   const gateway: Gateway = {
     command: register('command') as Gateway['command'],
     event: register('event') as Gateway['event'],
+    function: register('function') as unknown as Gateway['function'],
     action: register('action') as Gateway['action'],
     view: register('view') as Gateway['view'],
     shortcut: register('shortcut') as Gateway['shortcut'],

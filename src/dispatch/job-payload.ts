@@ -1,3 +1,10 @@
+import type { SealedStepToken } from '../functions/step-token.js'
+
+/** Why a step was refused, and what the person is told. */
+export interface StepRefusal {
+  readonly reason: string
+  readonly message: string
+}
 import type { InboundRequest } from '../workflow/workflow-call.js'
 
 /**
@@ -10,4 +17,15 @@ export interface JobPayload {
   /** Milliseconds since the epoch when the gateway received the request. */
   readonly receivedAt: number
   readonly request: InboundRequest
+  /**
+   * A custom step's token, sealed (see functions/step-token.ts): on a `function_executed`
+   * job, and on an interaction from a message or view the step posted. Never forwarded,
+   * logged or audited; gone with the job.
+   */
+  readonly stepToken?: SealedStepToken
+  /**
+   * A step refused at ingress (by policy, or inputs failing the route's `step.inputs`): its
+   * job runs nothing and fails the step with `message`, so the workflow does not hang.
+   */
+  readonly refusal?: StepRefusal
 }

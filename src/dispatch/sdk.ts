@@ -2,7 +2,8 @@ import type { ChatPostMessageResponse, WebClient } from '@slack/web-api'
 import type { Logger } from 'pino'
 import type { Installations } from '../slack-api/slack-access.js'
 import type { SayMessage } from './handler-context.js'
-import type { BlockActions, EventCallback, Shortcut, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+import type { BlockActions, EventCallback, FunctionExecuted, Shortcut, SlashCommand, ViewInteraction } from '../slack/slack-request.js'
+import type { StepControls, StepOutputs } from '../functions/step-decision.js'
 import type { HookRequest } from '../hooks/hook-request.js'
 import type { InboundRequest, WorkflowCall } from '../workflow/workflow-call.js'
 
@@ -41,14 +42,40 @@ export interface HandlerContext<R extends InboundRequest = InboundRequest> {
   /** Looks an installation up by workspace or organisation: what it is, never its tokens. */
   readonly installations: Installations
   readonly log: Logger
+  /**
+   * Finish the custom step this request belongs to (an interaction from a message or view
+   * the step posted; see `StepContext` for a step's own handler). The gateway calls Slack once
+   * the handler returns, with the step's token. A request of no step makes them throw `not_a_step`.
+   */
+  readonly complete: StepControls['complete']
+  readonly fail: StepControls['fail']
 }
 
 export type Handler<R extends InboundRequest> = (context: HandlerContext<R>) => Promise<void> | void
+
+/**
+ * What a custom step's handler is given: the usual context, the step's inputs, and
+ * `complete`, `fail` and `keepOpen`. Its `client` is bound to the step's own token.
+ */
+export interface StepContext extends HandlerContext<FunctionExecuted> {
+  /** The step's input parameters, checked against the route's `step.inputs` when it has one. */
+  readonly inputs: Readonly<Record<string, unknown>>
+  readonly keepOpen: StepControls['keepOpen']
+}
+
+/**
+ * A custom step's handler. It returns the step's outputs (or calls `complete`), calls `fail`
+ * with a message for the person, or throws to be retried; the gateway completes the step
+ * with Slack once, whatever happens, and fails it when the retries run out.
+ */
+export type StepHandler = (context: StepContext) => Promise<StepOutputs | void> | StepOutputs | void
 
 /** The registration API a handler module is given: a small subset of Bolt's. */
 export interface Gateway {
   command(name: string, handler: Handler<SlashCommand>): Gateway
   event(type: string, handler: Handler<EventCallback>): Gateway
+  /** A Workflow Builder custom step, by its function's `callback_id` in the app manifest. */
+  function(callbackId: string, handler: StepHandler): Gateway
   action(actionId: string, handler: Handler<BlockActions>): Gateway
   view(callbackId: string, handler: Handler<ViewInteraction>): Gateway
   shortcut(callbackId: string, handler: Handler<Shortcut>): Gateway
@@ -94,6 +121,9 @@ export interface HandlerModule {
  *   })
  *   gateway.event('app_mention', async ({ say }) => {
  *     await say('On it.')
+ *   })
+ *   gateway.function('approve_expense', async ({ inputs }) => {
+ *     return { approved: Number(inputs.amount) < 100 }
  *   })
  * })
  */

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { createDeliverer } from '../dispatch/deliverer.js'
 import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
 import { createHttpForwarder, type ForwardHeaders } from '../dispatch/http-forward.js'
-import type { JobConsumer } from '../dispatch/job-queue.js'
+import type { JobConsumer, JobHandler } from '../dispatch/job-queue.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
 import { loadHandlerRegistries } from '../dispatch/load-handlers.js'
 import { createRouter } from '../dispatch/router.js'
@@ -31,6 +31,11 @@ import type { Vault } from '../vault/vault.js'
 import { openVault } from '../vault/open-vault.js'
 import { openSlackAccess } from '../slack-api/open-slack-access.js'
 import { createTokenLifecycle } from '../slack-api/token-lifecycle.js'
+import { createStepTokens, type StepTokens } from '../functions/step-token.js'
+import { stepTokenKey } from '../functions/step-token-key.js'
+import { compileStepSchemas, createStepIngress } from '../functions/step-ingress.js'
+import { createStepCompleter } from '../functions/complete-step.js'
+import { createStepFinisher } from '../functions/finish-step.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -128,6 +133,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger: logger.child({ component: 'directory' }),
     })
     const doFetch = options.fetch ?? fetch
+    const stepTokens = openStepTokens(config)
     const admit = createAdmission({
       nonces: stores.nonces,
       queue,
@@ -149,15 +155,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       lastDeliveryAt: () => metrics.lastDeliveryAt,
       ...(config.install !== undefined && { install: { vault, nonces: stores.nonces, fetch: doFetch } }),
       lifecycle: createTokenLifecycle({ vault, nonces: stores.nonces, audit: stores.audit, ttlSeconds: config.replay.ttlSeconds }),
+      ...(stepTokens !== undefined && { steps: createStepIngress(config.routes, stepTokens) }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
     // Handlers' client, say() and installations; expiring tokens refreshed on use and by a sweep.
     const slack = openSlackAccess({ config, vault, audit: stores.audit, logger, ...(options.fetch !== undefined && { fetch: options.fetch }) })
-    const deliver = createDeliverer({
+    const delivery = createDeliverer({
       routes: config.routes,
       registries,
       slack: slack.access,
+      ...(stepTokens !== undefined && { stepTokens }),
       forward: createHttpForwarder({
         userAgent: `slackgate/${VERSION}`,
         ...(options.fetch !== undefined && { fetch: options.fetch }),
@@ -166,6 +174,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       ...(options.fetch !== undefined && { fetch: options.fetch }),
     })
+    // The gateway finishes every custom step its jobs carry (functions/finish-step.ts).
+    const deliver: JobHandler =
+      stepTokens === undefined
+        ? delivery
+        : createStepFinisher(
+            {
+              routes: config.routes,
+              tokens: stepTokens,
+              complete: createStepCompleter({ apiUrl: config.slack.apiUrl, timeoutMs: config.slack.webApi.timeoutMs, ...(options.fetch !== undefined && { fetch: options.fetch }) }),
+              audit: stores.audit,
+              logger,
+              outputs: compileStepSchemas(config.routes, 'outputs'),
+            },
+            delivery,
+          )
     const workerLog = logger.child({ component: 'delivery' })
     const targets = new Map(config.routes.map((r) => [r.name, deliveryTarget(r)]))
     // A delivery error is kept (queue, audit log) and logged: never with a secret the gateway holds.
@@ -227,6 +250,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await stores.close()
     throw err
   }
+}
+
+/**
+ * The key custom steps' tokens are sealed under: derived from `vault.masterKey`, else (one
+ * process on the embedded queue) a key file in the data directory. A shared queue without
+ * `vault.masterKey` has none (the config refuses function routes there): interactions'
+ * step tokens are then dropped, since another instance could not open them.
+ */
+function openStepTokens(config: GatewayConfig): StepTokens | undefined {
+  const masterKey = config.vault.masterKey
+  if (masterKey === undefined && config.queue.store.kind === 'redis') return undefined
+  return createStepTokens(stepTokenKey({ dataDir: config.dataDir, ...(masterKey !== undefined && { masterKey }) }))
 }
 
 /** Where a route delivers, for the audit log: its handler, or the forward URL without query. */

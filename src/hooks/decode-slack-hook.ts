@@ -21,7 +21,7 @@ export function decodeSlackHook(raw: Uint8Array, form: boolean): DecodeResult {
  */
 export function slackHookRequest(hook: string, slack: SlackRequest): HookRequest {
   const event = slack.kind === 'event' ? slack.type : slack.kind === 'command' ? slack.command : slack.kind
-  const deliveryId = slack.kind === 'event' ? slack.eventId : 'triggerId' in slack ? slack.triggerId : undefined
+  const deliveryId = 'eventId' in slack ? slack.eventId : 'triggerId' in slack ? slack.triggerId : undefined
   return {
     kind: 'hook',
     source: 'hooks',

@@ -22,17 +22,27 @@ export async function admitRequest(
   request: FastifyRequest,
   options: AdmitRequestOptions,
   input: Omit<AdmitInput, 'onAccepted' | 'requestId'>,
-  about: { readonly kind: string; readonly decision: RouteDecision | undefined; readonly subject?: string },
+  about: {
+    readonly kind: string
+    readonly decision: RouteDecision | undefined
+    readonly subject?: string
+    /**
+     * A custom step refused at ingress whose job only fails the step: recorded and logged
+     * with this verdict and reason, not as accepted.
+     */
+    readonly refusal?: { readonly verdict: 'denied' | 'rejected'; readonly reason: string }
+  },
 ): Promise<AdmitOutcome> {
   const base = { kind: about.kind, ...(about.subject !== undefined && { subject: about.subject }) }
   const rule = about.decision?.rule
+  const accepted = about.refusal ?? { verdict: 'accepted' as const }
   let admission: Admission
   try {
     admission = await options.admit({
       ...input,
       requestId: request.id,
-      onAccepted(accepted) {
-        request.outcome = { verdict: 'accepted', ...base, route: accepted.route, rule, jobId: accepted.jobId }
+      onAccepted(queued) {
+        request.outcome = { ...accepted, ...base, route: queued.route, rule, jobId: queued.jobId }
         options.recordEarly(request)
       },
     })
@@ -42,14 +52,14 @@ export async function admitRequest(
     request.outcome = { verdict: 'rejected', reason: err.code, ...base }
     return { verdict: 'unavailable', reason: err.code }
   }
-  request.outcome = outcomeOf(admission, base, rule)
+  request.outcome = outcomeOf(admission, base, rule, accepted)
   return admission
 }
 
-function outcomeOf(admission: Admission, base: { kind: string; subject?: string }, rule: string | undefined): RequestOutcome {
+function outcomeOf(admission: Admission, base: { kind: string; subject?: string }, rule: string | undefined, accepted: Pick<RequestOutcome, 'verdict' | 'reason'>): RequestOutcome {
   switch (admission.verdict) {
     case 'accepted':
-      return { verdict: 'accepted', ...base, route: admission.route, rule, jobId: admission.jobId }
+      return { ...accepted, ...base, route: admission.route, rule, jobId: admission.jobId }
     case 'duplicate':
       return { verdict: 'duplicate', reason: 'duplicate', ...base, ...(admission.route !== undefined && { route: admission.route }), rule }
     case 'unrouted':

@@ -57,6 +57,8 @@ export interface AppOptions {
   readonly install?: { readonly vault: Vault; readonly nonces: NonceStore; readonly fetch?: typeof fetch }
   /** Applies `app_uninstalled` and `tokens_revoked` to the token vault (see slack-routes.ts). */
   readonly lifecycle?: SlackRoutesOptions['lifecycle']
+  /** Custom steps' ingress: tokens sealed, inputs checked (see slack-routes.ts). */
+  readonly steps?: SlackRoutesOptions['steps']
 }
 
 /**
@@ -161,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       respond: options.respond,
       recordEarly,
       ...(options.lifecycle !== undefined && { lifecycle: options.lifecycle }),
+      ...(options.steps !== undefined && { steps: options.steps }),
     })
   })
   await app.register(hookRoutes, {

@@ -14,6 +14,8 @@ import type { RequestOutcome } from './outcome.js'
 import type { LifecycleOutcome } from '../slack-api/token-lifecycle.js'
 import type { EventCallback } from '../slack/slack-request.js'
 import { deniedText, denialBody, denialResponseUrl, ephemeralMessage } from './policy-denial.js'
+import type { StepIngress } from '../functions/step-ingress.js'
+import type { JobPayload } from '../dispatch/job-payload.js'
 
 export interface SlackRoutesOptions {
   readonly bodyLimit: number
@@ -26,6 +28,11 @@ export interface SlackRoutesOptions {
   readonly recordEarly: (request: FastifyRequest) => void
   /** Applies `app_uninstalled` and `tokens_revoked` to the token vault (slack-api/token-lifecycle.ts). */
   readonly lifecycle?: (event: EventCallback, requestId: string) => Promise<LifecycleOutcome>
+  /**
+   * Custom steps: their tokens sealed for the job, their inputs checked
+   * (functions/step-ingress.ts). Without it a step's token is dropped: nothing can finish it.
+   */
+  readonly steps?: StepIngress
 }
 
 const JSON_TYPES = ['application/json']
@@ -87,12 +94,33 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
 
     let decision = options.authorize(slack)
     if (decision instanceof Promise) decision = await decision
-    if (decision !== undefined && !decision.allow) return deny(request, reply, slack, decision, options)
+    const receivedAt = Date.now()
+    // A step's token is sealed for its job; the payload no longer holds it (see decode.ts).
+    const extras: { stepToken?: JobPayload['stepToken']; refusal?: JobPayload['refusal'] } =
+      decoded.stepToken === undefined || options.steps === undefined ? {} : { stepToken: options.steps.seal(slack, decoded.stepToken, receivedAt) }
+    let refusal: { verdict: 'denied' | 'rejected'; reason: string } | undefined
+    if (decision !== undefined && !decision.allow) {
+      if (slack.kind !== 'function_executed') return deny(request, reply, slack, decision, options)
+      // A refused step is still finished (with an error), or its workflow would hang.
+      refusal = { verdict: 'denied', reason: decision.reason }
+      extras.refusal = { reason: decision.reason, message: deniedText(decision.reason, decision.adminContact) }
+    } else if (slack.kind === 'function_executed' && decision !== undefined) {
+      const problem = options.steps?.checkInputs(decision.route, slack.inputs)
+      if (problem !== undefined) {
+        refusal = { verdict: 'rejected', reason: 'invalid_step_inputs' }
+        extras.refusal = { reason: 'invalid_step_inputs', message: `The step's inputs are invalid: ${problem}` }
+      }
+    }
 
     // Verified above, so the header is present exactly once.
     const keys = nonceKeys(slack, input.signature as string)
     request.auditContext = { request: slack, keys }
-    const admitted = await admitRequest(request, options, { request: slack, keys, receivedAt: Date.now() }, { kind: slack.kind, decision })
+    const admitted = await admitRequest(
+      request,
+      options,
+      { request: slack, keys, receivedAt, extras },
+      { kind: slack.kind, decision, ...(refusal !== undefined && { refusal }) },
+    )
     // Fail closed: nothing was queued, and Slack retries a 503 later.
     if (admitted.verdict === 'unavailable') return reply.code(503).send({ error: admitted.reason })
     return reply.code(200).send()

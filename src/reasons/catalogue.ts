@@ -1,6 +1,7 @@
 import { AUDIT_CODES } from '../audit/errors.js'
 import { CONFIG_CODES } from '../config/errors.js'
 import { DISPATCH_CODES } from '../dispatch/errors.js'
+import { STEP_CODES } from '../functions/errors.js'
 import { HTTP_CODES } from '../http/errors.js'
 import { INSTALL_CODES } from '../install/errors.js'
 import { POLICY_CODES } from '../policy/errors.js'
@@ -25,6 +26,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   config: CONFIG_CODES,
   replay: REPLAY_CODES,
   dispatch: DISPATCH_CODES,
+  functions: STEP_CODES,
   policy: POLICY_CODES,
   audit: AUDIT_CODES,
   install: INSTALL_CODES,

@@ -21,9 +21,10 @@ export interface NonceKeys {
 export function nonceKeys(request: SlackRequest, signature: string): NonceKeys {
   const sig = `sig:${signature.startsWith('v0=') ? signature.slice(3) : signature}`
   const ids: string[] = []
-  if (request.kind === 'event') {
-    // A function_executed event runs a custom workflow step: once per execution.
-    if (request.functionExecutionId !== undefined) ids.push(`function:${request.functionExecutionId}`)
+  if (request.kind === 'function_executed') {
+    // A custom workflow step runs once per execution, whatever event carried it.
+    ids.push(`function:${request.functionExecutionId}`, `event:${request.eventId}`)
+  } else if (request.kind === 'event') {
     ids.push(`event:${request.eventId}`)
   } else if ('triggerId' in request && request.triggerId !== undefined) {
     ids.push(`trigger:${request.triggerId}`)

@@ -18,6 +18,8 @@ export interface SlackAccess {
    * Slack never touches the vault.
    */
   clientFor(query: InstallationQuery): WebClient
+  /** A WebClient bound to a token the caller holds (a custom step's own), read when the first call is made. */
+  clientWithToken(token: () => Promise<string>): WebClient
   /** The bot token of the installation serving `query`, refreshed if due; `installation_not_found` without one. */
   botToken(query: InstallationQuery): Promise<string>
   readonly installations: Installations
@@ -46,6 +48,7 @@ export function createSlackAccess(options: SlackAccessOptions): SlackAccess {
 
   return {
     clientFor: (query) => createWebClient(options, () => botToken(query)),
+    clientWithToken: (token) => createWebClient(options, token),
     botToken,
     installations: {
       async find(query) {

@@ -8,6 +8,7 @@ import {
   blockSuggestionSchema,
   envelopeSchema,
   eventCallbackSchema,
+  functionExecutedSchema,
   shortcutSchema,
   slashCommandSchema,
   urlVerificationSchema,
@@ -16,7 +17,16 @@ import {
 import type { SlackContext, SlackRequest, SlackSource } from './slack-request.js'
 
 export type DecodeResult =
-  | { readonly ok: true; readonly request: SlackRequest }
+  | {
+      readonly ok: true
+      readonly request: SlackRequest
+      /**
+       * A custom step's `bot_access_token` (a `function_executed` event, or an interaction
+       * from a message or view the step posted), taken out of the payload: it goes no
+       * further than the caller, which seals it (see functions/step-token.ts).
+       */
+      readonly stepToken?: string
+    }
   | { readonly ok: false; readonly reason: DecodeCode; readonly detail: string }
 
 type Payload = Readonly<Record<string, unknown>>
@@ -54,6 +64,7 @@ function decodeEvent(value: unknown): DecodeResult {
       return ok({ kind: 'url_verification', source: 'events', challenge: r.data.challenge, context: {}, payload: value })
     }
     case 'event_callback': {
+      if (isRecord(value.event) && value.event.type === 'function_executed') return decodeFunctionExecuted(value)
       const r = eventCallbackSchema.safeParse(value)
       if (!r.success) return invalidFrom(r.error)
       const e = r.data
@@ -75,7 +86,6 @@ function decodeEvent(value: unknown): DecodeResult {
         eventId: e.event_id,
         ...(e.event_time !== undefined && { eventTime: e.event_time }),
         ...(e.api_app_id !== undefined && { apiAppId: e.api_app_id }),
-        ...(e.event.function_execution_id !== undefined && { functionExecutionId: e.event.function_execution_id }),
         context,
         payload: value,
       })
@@ -95,6 +105,44 @@ function decodeEvent(value: unknown): DecodeResult {
     default:
       return ok({ kind: 'unknown', source: 'events', type: envelope.data.type, context: {}, payload: value })
   }
+}
+
+function decodeFunctionExecuted(value: Payload): DecodeResult {
+  const r = functionExecutedSchema.safeParse(value)
+  if (!r.success) return invalidFrom(r.error)
+  const e = r.data
+  const userId = interactorOf(e.event.inputs)
+  const result = ok({
+    kind: 'function_executed',
+    source: 'events',
+    callbackId: e.event.function.callback_id,
+    functionExecutionId: e.event.function_execution_id,
+    ...(e.event.workflow_execution_id !== undefined && { workflowExecutionId: e.event.workflow_execution_id }),
+    eventId: e.event_id,
+    ...(e.event_time !== undefined && { eventTime: e.event_time }),
+    ...(e.api_app_id !== undefined && { apiAppId: e.api_app_id }),
+    inputs: e.event.inputs,
+    context: compact({
+      teamId: e.team_id ?? e.context_team_id ?? undefined,
+      enterpriseId: e.enterprise_id ?? e.context_enterprise_id ?? undefined,
+      userId,
+    }),
+    payload: value,
+  })
+  return result
+}
+
+/**
+ * Who ran the workflow, where Slack says: the `interactor` of an interactivity input (a
+ * step that takes "Person who clicked" gets one). Slack gives no user otherwise.
+ */
+function interactorOf(inputs: Readonly<Record<string, unknown>>): string | undefined {
+  for (const input of Object.values(inputs)) {
+    if (!isRecord(input) || !isRecord(input.interactor)) continue
+    const id = input.interactor.id
+    if (typeof id === 'string' && /^[UW][A-Z0-9]{1,254}$/.test(id)) return id
+  }
+  return undefined
 }
 
 function decodeSslCheck(source: SlackSource, fields: FormFields): DecodeResult {
@@ -246,10 +294,25 @@ function isRecord(value: unknown): value is Payload {
 
 // Slack's deprecated verification token rides in every payload. It is a credential and is
 // of no use past verification (signatures replaced it), so it goes no further than here.
+// A custom step's bot_access_token (the event's, or an interaction's) is a credential too:
+// it leaves the payload here and is handed to the caller apart, to be sealed.
 function ok(request: SlackRequest): DecodeResult {
-  if (!Object.hasOwn(request.payload, 'token')) return { ok: true, request }
-  const { token: _token, ...payload } = request.payload
-  return { ok: true, request: { ...request, payload } }
+  const p = request.payload
+  const event = isRecord(p.event) ? p.event : undefined
+  const eventToken = event !== undefined && Object.hasOwn(event, 'bot_access_token')
+  if (!Object.hasOwn(p, 'token') && !Object.hasOwn(p, 'bot_access_token') && !eventToken) return { ok: true, request }
+  const { token: _token, bot_access_token: interactionToken, ...rest } = p
+  const payload: Record<string, unknown> = rest
+  let stepToken = typeof interactionToken === 'string' ? interactionToken : undefined
+  if (event !== undefined && eventToken) {
+    const { bot_access_token: token, ...eventRest } = event
+    if (typeof token === 'string') stepToken = token
+    payload.event = eventRest
+  }
+  // Only a request of a step (its event, or an interaction carrying function_data) keeps it.
+  const ofStep = request.kind === 'function_executed' || ('functionExecutionId' in request && request.functionExecutionId !== undefined)
+  const decoded = { ...request, payload } as SlackRequest
+  return ofStep && stepToken !== undefined ? { ok: true, request: decoded, stepToken } : { ok: true, request: decoded }
 }
 
 function invalid(detail: string): DecodeResult {

@@ -1,17 +1,19 @@
 import type { InboundRequest } from '../workflow/workflow-call.js'
 
 /** The kinds of id a route or a handler can be registered for. */
-export type MatchKind = 'event' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow' | 'hook'
+export type MatchKind = 'event' | 'function' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow' | 'hook'
 
 /**
  * The (kind, id) pairs a request can be matched by, in priority order: its event type,
- * command, each action_id, its view or shortcut callback_id, or its workflow endpoint. Empty for requests that
+ * custom step's callback_id, command, each action_id, its view or shortcut callback_id, or its workflow endpoint. Empty for requests that
  * nothing is registered for (handshakes, suggestions, unknown types).
  */
 export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [MatchKind, string]> {
   switch (request.kind) {
     case 'event':
       return [['event', request.type]]
+    case 'function_executed':
+      return [['function', request.callbackId]]
     case 'command':
       return [['command', request.command]]
     case 'block_actions':
@@ -42,5 +44,5 @@ export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T
 
 /** One empty Map per match kind, for a registry that `lookup` reads. */
 export function matchMaps<T>(): Record<MatchKind, Map<string, T>> {
-  return { event: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map(), hook: new Map() }
+  return { event: new Map(), function: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map(), hook: new Map() }
 }

@@ -35,7 +35,27 @@ export const eventCallbackSchema = z.object({
     channel: channelOrId,
     channel_type: z.string().max(64).optional(),
     item: z.object({ channel: id.optional() }).optional(),
-    function_execution_id: id.optional(),
+  }),
+})
+
+/** A custom step's run: https://docs.slack.dev/reference/events/function_executed/ */
+export const functionExecutedSchema = z.object({
+  type: z.literal('event_callback'),
+  team_id: id.optional(),
+  context_team_id: id.nullish(),
+  enterprise_id: id.nullish(),
+  context_enterprise_id: id.nullish(),
+  api_app_id: id.optional(),
+  event_id: id,
+  event_time: z.number().int().nonnegative().optional(),
+  event: z.object({
+    type: z.literal('function_executed'),
+    function: z.object({ callback_id: z.string().min(1).max(255) }),
+    inputs: z.record(z.string(), z.unknown()).default({}),
+    function_execution_id: id,
+    workflow_execution_id: id.optional(),
+    // Without it the step could never be completed: refused rather than run.
+    bot_access_token: z.string().min(1).max(1024),
   }),
 })
 
@@ -69,6 +89,8 @@ const interactionBase = {
   is_enterprise_install: z.boolean().optional(),
   trigger_id: id.optional(),
   function_data: z.object({ execution_id: id }).optional(),
+  /** A custom step's token, on interactions from a message or view the step posted. */
+  bot_access_token: z.string().min(1).max(1024).optional(),
 }
 
 export const blockActionsSchema = z.object({

@@ -38,8 +38,24 @@ export interface EventCallback extends Base {
   readonly eventId: string
   readonly eventTime?: number
   readonly apiAppId?: string
-  /** Set for `function_executed` (custom workflow steps). */
-  readonly functionExecutionId?: string
+}
+
+/**
+ * Events API: a `function_executed` event, a Workflow Builder custom step to run. The step's
+ * `bot_access_token` is not here: the decoder hands it over apart (see decode.ts), and the
+ * gateway keeps it sealed for the life of the job.
+ */
+export interface FunctionExecuted extends Base {
+  readonly kind: 'function_executed'
+  /** The function's `callback_id`, as declared in the app manifest: what a route matches. */
+  readonly callbackId: string
+  readonly functionExecutionId: string
+  readonly workflowExecutionId?: string
+  readonly eventId: string
+  readonly eventTime?: number
+  readonly apiAppId?: string
+  /** The step's input parameters, by name, as Slack sent them. */
+  readonly inputs: Readonly<Record<string, unknown>>
 }
 
 /** Events API: Slack tells us it is dropping our events for a minute. */
@@ -102,6 +118,7 @@ export interface UnknownSlackRequest extends Base {
 export type SlackRequest =
   | UrlVerification
   | EventCallback
+  | FunctionExecuted
   | AppRateLimited
   | SslCheck
   | SlashCommand

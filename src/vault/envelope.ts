@@ -109,7 +109,12 @@ function dataKeyAad(masterKeyIdValue: string): Buffer {
   return Buffer.from(`slackgate/vault/data-key/v1\0${masterKeyIdValue}`, 'utf8')
 }
 
-function seal(key: Buffer, plain: Buffer, aad: Buffer): string {
+/**
+ * Seals bytes under a key with AES-256-GCM, bound to `aad`: the format of every sealed value
+ * (`v1.` + base64url of nonce ‖ tag ‖ ciphertext). For values other than installation tokens
+ * (a custom step's token, say), each with an associated data of its own domain.
+ */
+export function seal(key: Buffer, plain: Buffer, aad: Buffer): string {
   const nonce = randomBytes(NONCE_BYTES)
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
   cipher.setAAD(aad)
@@ -118,7 +123,7 @@ function seal(key: Buffer, plain: Buffer, aad: Buffer): string {
 }
 
 /** The plaintext, or undefined when the value is malformed or fails its tag. */
-function open(key: Buffer, sealed: string, aad: Buffer): Buffer | undefined {
+export function open(key: Buffer, sealed: string, aad: Buffer): Buffer | undefined {
   if (!sealed.startsWith(VERSION)) return undefined
   const raw = Buffer.from(sealed.slice(VERSION.length), 'base64url')
   if (raw.length < NONCE_BYTES + TAG_BYTES) return undefined

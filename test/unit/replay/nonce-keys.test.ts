@@ -12,7 +12,7 @@ describe('nonceKeys', () => {
   })
 
   it('a custom step runs once per function_execution_id', () => {
-    const r = { ...base, kind: 'event', type: 'function_executed', eventId: 'Ev1', functionExecutionId: 'Fx1' } as SlackRequest
+    const r = { ...base, kind: 'function_executed', callbackId: 'approve', inputs: {}, eventId: 'Ev1', functionExecutionId: 'Fx1' } as SlackRequest
     expect(nonceKeys(r, SIG)).toEqual({ primary: 'function:Fx1', others: [`sig:${'ab'.repeat(32)}`, 'event:Ev1'] })
   })
 

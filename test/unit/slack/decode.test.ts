@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeSlackRequest } from '../../../src/slack/decode.js'
 import { commandFields, eventEnvelope, form } from '../../helpers/signing.js'
+import { stepEvent } from '../../helpers/step-event.js'
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v))
 const interaction = (payload: unknown) => Buffer.from(form({ payload: JSON.stringify(payload) }))
@@ -32,9 +33,31 @@ describe('decodeSlackRequest: events', () => {
     expect(b).toMatchObject({ ok: true, request: { context: { channelId: 'C7' } } })
   })
 
-  it('function_executed carries its function_execution_id', () => {
-    const r = decodeSlackRequest('events', json(eventEnvelope({ event: { type: 'function_executed', function_execution_id: 'Fx1' } })))
-    expect(r).toMatchObject({ ok: true, request: { kind: 'event', type: 'function_executed', functionExecutionId: 'Fx1' } })
+  it('function_executed is a custom step: callback_id, ids and inputs; its token handed over apart', () => {
+    const token = 'xwfp-1-2-3-secret'
+    const r = decodeSlackRequest('events', json(stepEvent({ executionId: 'Fx1', token, inputs: { amount: 7, who: { interactor: { id: 'U0RAN' } } } })))
+    expect(r).toMatchObject({
+      ok: true,
+      stepToken: token,
+      request: { kind: 'function_executed', callbackId: 'approve_expense', functionExecutionId: 'Fx1', workflowExecutionId: 'Wx0001', inputs: { amount: 7 }, context: { teamId: 'T0001', userId: 'U0RAN' } },
+    })
+    // The payload (what the audit log and a forward may hold) no longer has the token.
+    expect(JSON.stringify(r.ok && r.request.payload)).not.toContain(token)
+  })
+
+  it('a function_executed event without its token cannot be finished: refused', () => {
+    const event = stepEvent()
+    delete (event.event as Record<string, unknown>).bot_access_token
+    expect(decodeSlackRequest('events', json(event))).toMatchObject({ ok: false, reason: 'invalid_payload' })
+  })
+
+  it("an interaction's bot_access_token leaves the payload: handed over with function_data, dropped without", () => {
+    const payload = { type: 'block_actions', user: { id: 'U1' }, team: { id: 'T1' }, actions: [{ action_id: 'approve' }], bot_access_token: 'xwfp-9-secret' }
+    const ofStep = decodeSlackRequest('interactions', interaction({ ...payload, function_data: { execution_id: 'Fx9' } }))
+    expect(ofStep).toMatchObject({ ok: true, stepToken: 'xwfp-9-secret', request: { functionExecutionId: 'Fx9' } })
+    const plain = decodeSlackRequest('interactions', interaction(payload))
+    expect(plain.ok && 'stepToken' in plain).toBe(false)
+    for (const r of [ofStep, plain]) expect(JSON.stringify(r.ok && r.request.payload)).not.toContain('xwfp-9-secret')
   })
 
   it('app_rate_limited', () => {
