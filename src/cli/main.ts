@@ -11,6 +11,7 @@ import type { ExplainOptions } from './policy.js'
 import type { QueryOptions } from './audit.js'
 import type { SignOptions } from './sign.js'
 import type { VerifyOptions } from './verify.js'
+import type { ManifestCommandOptions } from './manifest.js'
 import type { InstallationStore } from '../vault/installation-store.js'
 
 // Each command imports what it needs when it runs: `sign` and `verify` must not wait for
@@ -274,6 +275,19 @@ program
     const result = scopesLintCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
     process.stdout.write(`${result.output}\n`)
     process.exitCode = result.exitCode
+  })
+
+program
+  .command('manifest')
+  .description("print the Slack app manifest of the config's routes, to create or update the app from")
+  .option('-c, --config <file>', 'YAML config file')
+  .option('--url <url>', "the gateway's public https URL (default: the origin of install.redirectUrl; required without it)")
+  .option('--name <name>', "the app's name and its bot's display name (at most 35 characters)", 'slackgate')
+  .option('--token-rotation', 'expiring tokens, refreshed by the gateway (Slack cannot turn this off again)')
+  .addOption(new Option('--format <format>', 'output').choices(['yaml', 'json']).default('yaml'))
+  .action(async (opts: ManifestCommandOptions & { config?: string }) => {
+    const { manifestCommand } = await import('./manifest.js')
+    process.stdout.write(manifestCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts))
   })
 
 const audit = program.command('audit').description('the tamper-evident audit log: verify, tail, query, export')

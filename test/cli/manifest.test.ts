@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { runCli } from '../helpers/cli.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'slackgate-manifest-cli-'))
+const schema = JSON.parse(readFileSync(new URL('../fixtures/slack-manifest.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>
+const validate = new Ajv2020({ strict: true }).compile(schema)
+
+function config(name: string, text: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+const install = `slack:
+  clientId: "1111111111.2222222222"
+  clientSecret: { ref: env:CLIENT_SECRET }
+install:
+  redirectUrl: https://gw.example.com/slack/oauth_redirect
+  scopes: { bot: [commands, "chat:write"] }
+`
+const routes = `routes:
+  - name: approve-expense
+    match: { function: approve_expense }
+    forward: { url: "https://internal.example.com/steps" }
+    public: true
+    step:
+      title: Approve expense
+      inputs:
+        type: object
+        properties:
+          amount: { type: number, title: Amount }
+          requester: { type: string, title: Requester, x-slack-type: "slack#/types/user_id" }
+        required: [amount, requester]
+  - name: deploy
+    match: { command: /deploy }
+    description: Deploy a service
+    forward: { url: "https://internal.example.com/deploy" }
+    public: true
+`
+const full = config('full.yaml', install + routes)
+const bare = config('bare.yaml', routes)
+
+const manifest = (...args: string[]) => runCli(['manifest', ...args], { env: { CLIENT_SECRET: 'client-secret-never-printed' } })
+
+describe('slackgate manifest', () => {
+  it('prints the manifest as YAML, at the origin of install.redirectUrl, without reading or printing a secret', () => {
+    const out = runCli(['manifest', '-c', full])
+    expect(out.stderr).toBe('')
+    expect(out.status).toBe(0)
+    const printed = parse(out.stdout) as Record<string, any>
+    expect(validate(printed)).toBe(true)
+    expect(printed.features.slash_commands).toEqual([{ command: '/deploy', url: 'https://gw.example.com/slack/commands', description: 'Deploy a service', should_escape: false }])
+    expect(printed.settings.event_subscriptions).toEqual({ request_url: 'https://gw.example.com/slack/events', bot_events: ['function_executed', 'app_uninstalled', 'tokens_revoked'] })
+    expect(printed.functions.approve_expense.input_parameters.properties.requester).toEqual({ type: 'slack#/types/user_id', title: 'Requester' })
+    expect(printed.functions.approve_expense.description).toBe('Approve expense')
+    const withSecret = manifest('-c', full)
+    expect(withSecret.stdout).toBe(out.stdout)
+    expect(withSecret.stdout).not.toContain('client-secret-never-printed')
+  })
+
+  it('prints JSON with --format json, at --url, under --name; a loopback http URL is taken for development', () => {
+    const out = manifest('-c', bare, '--url', 'http://127.0.0.1:3000/', '--name', 'Expenses', '--format', 'json', '--token-rotation')
+    expect(out.stderr).toBe('')
+    expect(out.status).toBe(0)
+    const printed = JSON.parse(out.stdout) as Record<string, any>
+    expect(printed.display_information).toEqual({ name: 'Expenses' })
+    expect(printed.settings.interactivity).toEqual({ is_enabled: true, request_url: 'http://127.0.0.1:3000/slack/interactions' })
+    expect(printed.settings.token_rotation_enabled).toBe(true)
+    expect(printed.oauth_config).toEqual({ scopes: { bot: ['commands'] } })
+  })
+
+  it.each([
+    ['no --url and no install.redirectUrl', [bare], '--url is required'],
+    ['an http URL off loopback', [full, '--url', 'http://gw.example.com'], '--url must be https'],
+    ['a URL with a query', [full, '--url', 'https://gw.example.com/?a=1'], 'no query'],
+    ['a name over 35 characters', [full, '--name', 'n'.repeat(36)], '--name must be 1 to 35 characters'],
+    ['an unknown format', [full, '--format', 'xml'], "argument 'xml' is invalid"],
+  ])('is a usage error (exit 2) with %s', (_what, [file, ...args], message) => {
+    const out = manifest('-c', file as string, ...args)
+    expect(out.status).toBe(2)
+    expect(out.stdout).toBe('')
+    expect(out.stderr).toContain(message)
+  })
+
+  it('exits 2 naming the route and the property Slack cannot express', () => {
+    const file = config(
+      'pattern.yaml',
+      `routes:
+  - name: codes
+    match: { function: codes }
+    forward: { url: "https://internal.example.com/codes" }
+    public: true
+    step:
+      inputs: { type: object, properties: { code: { type: string, pattern: "^[A-Z]+$" } } }
+`,
+    )
+    const out = manifest('-c', file, '--url', 'https://gw.example.com')
+    expect(out.status).toBe(2)
+    expect(out.stdout).toBe('')
+    expect(out.stderr).toContain('slackgate: route codes: step.inputs.code.pattern: ')
+  })
+})
