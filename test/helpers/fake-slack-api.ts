@@ -59,6 +59,33 @@ export interface FakeSlackApi {
   grantCode(grant: FakeInstallGrant): FakeGrantedCode
   /** Every code exchange (`oauth.v2.access` with a `code`) that reached the fake, in order. */
   codeExchanges(): Array<{ readonly code: string; readonly redirectUri?: string; readonly ok: boolean }>
+  /**
+   * A running custom step, as a `function_executed` event starts one: its token (by default a
+   * random `xwfp-…`) is accepted by the Web API methods until `functions.completeSuccess` or
+   * `completeError` finishes the step; from then on they answer `token_revoked`, and completing
+   * it again answers `execution_not_in_running_state`.
+   */
+  startStep(executionId: string, options?: { readonly token?: string }): { token: string }
+  /** Every `functions.completeSuccess` and `completeError` call that reached the fake, in order. */
+  completions(): FakeCompletion[]
+  /** The next `count` complete calls fail that way and complete nothing (Slack ran nothing). */
+  failNextCompletions(count: number, failure: FakeCompletionFailure): void
+}
+
+/** How an injected completion failure answers: HTTP 500, HTTP 429 with Retry-After, or 200 with `ok: false` and this error. */
+export type FakeCompletionFailure = { readonly status: 500 } | { readonly status: 429; readonly retryAfterSeconds: number } | { readonly error: string }
+
+export interface FakeCompletion {
+  readonly executionId: string
+  readonly method: 'functions.completeSuccess' | 'functions.completeError'
+  /** The outputs sent, parsed, when they were a JSON object. */
+  readonly outputs?: Record<string, unknown>
+  readonly error?: string
+  readonly ok: boolean
+  /** The error the fake answered with, when not ok. */
+  readonly slackError?: string
+  /** `Date.now()` when the call arrived. */
+  readonly at: number
 }
 
 /** What an approved install grants (see `grantCode`). */
@@ -117,7 +144,8 @@ export interface FakeRefresh {
  * rate limited. Also `auth.test`, `chat.postMessage` (recorded, and made to fail once on
  * request), `auth.revoke`, and `oauth.v2.access`: its code exchange (see `grantCode`) and
  * its refresh exchange, which like Slack's revokes the refresh token it is given
- * (https://api.slack.com/authentication/rotation).
+ * (https://api.slack.com/authentication/rotation). Custom steps (see `startStep`) are
+ * finished with `functions.completeSuccess` and `functions.completeError`.
  */
 export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise<FakeSlackApi> {
   const token = options.token ?? 'xoxb-fake-slack-token'
@@ -191,6 +219,39 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     })
   }
 
+  // Custom steps: each execution's token and state, and the completion failures still to inject.
+  const steps = new Map<string, { readonly token: string; done: boolean }>()
+  const revokedStepTokens = new Set<string>()
+  const completed: FakeCompletion[] = []
+  let completionFailures: { count: number; failure?: FakeCompletionFailure } = { count: 0 }
+  const completeStep = (method: FakeCompletion['method'], req: IncomingMessage, params: Record<string, string>, res: ServerResponse): true => {
+    const executionId = params.function_execution_id ?? ''
+    const outputs = jsonObject(params.outputs)
+    const record = (ok: boolean, slackError?: string) =>
+      void completed.push({ executionId, method, ...(outputs !== undefined && { outputs }), ...(params.error !== undefined && { error: params.error }), ok, ...(slackError !== undefined && { slackError }), at: Date.now() })
+    const refuse = (error: string, status = 200, headers: Record<string, string> = {}) => {
+      record(false, error)
+      return answer(res, status, { ok: false, error }, headers)
+    }
+    const failure = completionFailures.count > 0 ? completionFailures.failure : undefined
+    if (failure !== undefined) {
+      completionFailures.count -= 1
+      if ('error' in failure) return refuse(failure.error)
+      return failure.status === 429 ? refuse('ratelimited', 429, { 'retry-after': String(failure.retryAfterSeconds) }) : refuse('internal_error', 500)
+    }
+    const step = steps.get(executionId)
+    if (step === undefined) return refuse('function_execution_not_found')
+    if ((req.headers.authorization ?? '') !== `Bearer ${step.token}`) return refuse('invalid_auth')
+    if (step.done) return refuse('execution_not_in_running_state')
+    if (method === 'functions.completeSuccess' ? outputs === undefined : (params.error ?? '') === '') return refuse('invalid_arguments')
+    // A step's token lasts until the step is finished, and no longer.
+    step.done = true
+    tokens.delete(step.token)
+    revokedStepTokens.add(step.token)
+    record(true)
+    return answer(res, 200, { ok: true })
+  }
+
   const webApi = async (method: string, req: IncomingMessage, params: Record<string, string>, res: ServerResponse): Promise<boolean> => {
     if (method === 'oauth.v2.access' && params.grant_type === undefined && params.code !== undefined) return exchangeCode(req, params, res)
     if (method === 'oauth.v2.access' && params.grant_type === 'refresh_token') {
@@ -225,10 +286,11 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       })
       return true
     }
+    if (method === 'functions.completeSuccess' || method === 'functions.completeError') return completeStep(method, req, params, res)
     if (method !== 'auth.test' && method !== 'chat.postMessage' && method !== 'auth.revoke') return false
     const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '')
     const identity = tokens.get(bearer)
-    if (identity === undefined) return answer(res, 200, { ok: false, error: 'invalid_auth' })
+    if (identity === undefined) return answer(res, 200, { ok: false, error: revokedStepTokens.has(bearer) ? 'token_revoked' : 'invalid_auth' })
     if (method === 'auth.revoke') {
       // https://api.slack.com/methods/auth.revoke: the token stops working at once.
       tokens.delete(bearer)
@@ -309,6 +371,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       return granted
     },
     codeExchanges: () => [...codeExchanges],
+    startStep: (executionId, { token: given } = {}) => {
+      const value = given ?? `xwfp-1-fake-${randomBytes(12).toString('hex')}`
+      steps.set(executionId, { token: value, done: false })
+      tokens.set(value, {})
+      return { token: value }
+    },
+    completions: () => [...completed],
+    failNextCompletions: (count, failure) => void (completionFailures = { count, failure }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -326,6 +396,17 @@ function bodyParams(req: IncomingMessage, body: Buffer): Record<string, string> 
     return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
   }
   return Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+}
+
+/** A JSON object sent as a string field (`outputs`, as @slack/web-api sends it in a form), or undefined. */
+function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `oauth.v2.access` takes the client's credentials as HTTP Basic auth or as form fields. */
