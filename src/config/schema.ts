@@ -9,6 +9,7 @@ import { refineServerTls, serverTlsShape } from './tls-schema.js'
 import { sourceSchema } from './sources-schema.js'
 import { vaultSchema } from './vault-schema.js'
 import { DEFAULT_STEP_ERROR_MESSAGE } from '../functions/errors.js'
+import { compileBodySchema } from '../workflow/body-schema.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
 
 export { secretRefSchema }
@@ -363,6 +364,15 @@ export const configSchema = z.strictObject({
       // runs it: on a shared queue, every instance needs the same key, derived from vault.masterKey.
       if (r.match.function !== undefined && /^rediss?:/.test(c.queue.store) && c.vault?.masterKey === undefined) {
         ctx.addIssue({ code: 'custom', path: ['routes', i, 'match', 'function'], message: 'a function route on a Redis queue needs vault.masterKey: every instance must open the step tokens another sealed' })
+      }
+      for (const which of ['inputs', 'outputs'] as const) {
+        const schema = r.step?.[which]
+        if (schema === undefined) continue
+        try {
+          compileBodySchema(schema)
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, 'step', which], message: `is not a valid JSON Schema: ${(err as Error).message}` })
+        }
       }
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name ${r.name}` })
       names.add(r.name)

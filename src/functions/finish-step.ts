@@ -53,7 +53,11 @@ export function createStepFinisher(deps: StepFinisherDeps, deliver: Delivery): J
   const log = deps.logger.child({ component: 'steps' })
 
   async function finish(job: Job, step: StepRef, token: string, expiresAt: number, completion: StepCompletion, reason?: string): Promise<CompletionResult> {
-    const result = await deps.complete(step.executionId, token, completion, expiresAt)
+    // Outputs that are not JSON (a BigInt, a cycle) cannot be sent: that is the call failing
+    // for good, not a reason to run the handler again.
+    const result = await deps.complete(step.executionId, token, completion, expiresAt).catch(
+      (err: unknown): CompletionResult => ({ status: 'failed', reason: 'step_completion_failed', error: err instanceof Error ? `${err.name}: ${err.message}` : 'the call could not be made' }),
+    )
     const fields = { jobId: job.id, slackRoute: job.route, executionId: step.executionId, completion: 'outputs' in completion ? 'success' : 'error', result: result.status }
     if (result.status === 'failed') log.error({ ...fields, reason: result.reason, error: result.error }, 'step not completed')
     else log.info({ ...fields, ...(reason !== undefined && { reason }) }, 'step finished')

@@ -13,6 +13,8 @@ export interface Sink {
   readonly received: Received[]
   /** Status to answer with, per request (default 200). */
   status: (n: number) => number
+  /** A JSON body to answer with, per request (default none). */
+  answer: (n: number) => unknown
   /** Connections open now: once the only sender is dead and this is 0, all it sent has been read. */
   connections(): number
   close(): Promise<void>
@@ -24,16 +26,20 @@ export async function startSink(): Promise<Sink> {
   const sink = {
     received,
     status: (_n: number) => 200,
+    answer: (_n: number): unknown => undefined,
   } as { -readonly [K in keyof Sink]: Sink[K] }
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const status = sink.status(received.length + 1)
+      const answer = sink.answer(received.length + 1)
       const raw = Buffer.concat(chunks).toString('utf8')
       received.push({ headers: req.headers, body: JSON.parse(raw) as Record<string, unknown>, raw })
       res.statusCode = status
-      res.end()
+      if (answer === undefined) return res.end()
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(answer))
     })
   })
   let open = 0

@@ -242,6 +242,28 @@ slack:
   })
 })
 
+describe('function routes (custom steps)', () => {
+  const load = (yaml: string, env: Record<string, string> = {}) => loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET, ...env }, now: NOW })
+  const step = (extra: string) => `routes:\n  - name: approve\n    match: { function: approve_expense }\n    public: true\n    forward: { url: http://svc.internal/approve }\n${extra}`
+
+  it('takes a callback_id, step inputs and outputs as JSON Schema, and an error message', () => {
+    const config = load(step('    step: { title: Approve, inputs: { type: object, properties: { amount: { type: number } } }, errorMessage: Try again }\n'))
+    expect(config.routes[0]).toMatchObject({ match: { function: 'approve_expense' }, step: { title: 'Approve', errorMessage: 'Try again', inputs: { type: 'object' } } })
+    expect(load(step('')).routes[0]?.step).toBeUndefined()
+  })
+
+  it.each([
+    ['a callback_id Slack would not take', 'routes:\n  - name: a\n    match: { function: Approve-Expense }\n    public: true\n    forward: { url: http://svc.internal/a }\n', 'routes[0].match.function', /callback_id/],
+    ['step settings on another route', 'routes:\n  - name: a\n    match: { event: app_mention }\n    public: true\n    forward: { url: http://svc.internal/a }\n    step: { title: A }\n', 'routes[0].step', /only a function route/],
+    ['a body schema on a function route', step('    schema: { type: object }\n'), 'routes[0].schema', /step.inputs/],
+    ['an invalid step.inputs', step('    step: { inputs: { type: 12 } }\n'), 'routes[0].step.inputs', /JSON Schema/],
+    ['an invalid step.outputs', step('    step: { outputs: { type: object, requird: [a] } }\n'), 'routes[0].step.outputs', /JSON Schema/],
+    ['a function route on a Redis queue without vault.masterKey', `queue: { store: "redis://127.0.0.1:6379" }\n${step('')}`, 'routes[0].match.function', /vault.masterKey/],
+  ])('refuses %s', (_name, yaml, key, message) => {
+    expect(problemsOf(() => load(yaml))).toContainEqual({ key, message: expect.stringMatching(message) })
+  })
+})
+
 describe('workflow routes', () => {
   const route = (jwt: string, extra = '') => `routes:
   - name: wf
