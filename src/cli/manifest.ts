@@ -5,6 +5,7 @@ import { appManifest, MAX_APP_NAME } from '../manifest/app-manifest.js'
 import { ManifestError } from '../manifest/manifest-error.js'
 import { CliError } from './cli-error.js'
 
+/** The options of `slackgate manifest`, as commander parses them. */
 export interface ManifestCommandOptions {
   readonly url?: string
   readonly name?: string

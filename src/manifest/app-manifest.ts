@@ -9,6 +9,7 @@ export interface ManifestSource {
   readonly install?: InstallConfig
 }
 
+/** How the manifest addresses the gateway and names the app. */
 export interface ManifestOptions {
   /** The gateway's public origin, as Slack reaches it: `https://gateway.example.com`. */
   readonly url: string
@@ -39,8 +40,9 @@ export interface SlackAppManifest {
   readonly functions?: Readonly<Record<string, { readonly title: string; readonly description: string; readonly input_parameters: SlackParameters; readonly output_parameters: SlackParameters }>>
 }
 
-/** Slack's limits (app manifest reference): the app's name, a slash command with its `/`. */
+/** Slack's limit on an app's name (app manifest reference). */
 export const MAX_APP_NAME = 35
+/** Slack's limit on a slash command, its `/` included (app manifest reference). */
 export const MAX_COMMAND = 32
 
 // The install flow applies these as they arrive: an uninstall drops the installation, a
