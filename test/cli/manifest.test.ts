@@ -63,13 +63,13 @@ describe('slackgate manifest', () => {
     expect(withSecret.stdout).not.toContain('client-secret-never-printed')
   })
 
-  it('prints JSON with --format json, at --url, under --name; a loopback http URL is taken for development', () => {
-    const out = manifest('-c', bare, '--url', 'http://127.0.0.1:3000/', '--name', 'Expenses', '--format', 'json', '--token-rotation')
+  it('prints JSON with --format json, at --url (its path kept), under --name; a loopback http URL is taken for development', () => {
+    const out = manifest('-c', bare, '--url', 'http://127.0.0.1:3000/gw/', '--name', 'Expenses', '--format', 'json', '--token-rotation')
     expect(out.stderr).toBe('')
     expect(out.status).toBe(0)
     const printed = JSON.parse(out.stdout) as Record<string, any>
     expect(printed.display_information).toEqual({ name: 'Expenses' })
-    expect(printed.settings.interactivity).toEqual({ is_enabled: true, request_url: 'http://127.0.0.1:3000/slack/interactions' })
+    expect(printed.settings.interactivity).toEqual({ is_enabled: true, request_url: 'http://127.0.0.1:3000/gw/slack/interactions' })
     expect(printed.settings.token_rotation_enabled).toBe(true)
     expect(printed.oauth_config).toEqual({ scopes: { bot: ['commands'] } })
   })
