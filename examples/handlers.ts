@@ -10,4 +10,13 @@ export default defineHandlers((gateway) => {
     // A real handler would start the deploy here, then tell the user:
     //   await respond({ text: `Deploying ${target}…`, response_type: 'ephemeral' })
   })
+
+  // A Workflow Builder custom step. The gateway completes the step with what this returns,
+  // or fails it with the route's errorMessage if this keeps throwing: it never hangs.
+  gateway.function('approve_expense', async ({ inputs, client, fail }) => {
+    const amount = Number(inputs.amount)
+    if (amount > 1000) return fail('Expenses over 1,000 EUR need a director: ask in #finance.')
+    await client.chat.postMessage({ channel: String(inputs.requester), text: `Your expense of ${amount} EUR is approved.` })
+    return { approved: true }
+  })
 })

@@ -336,7 +336,7 @@ const queryOptions = (command: Command) =>
     .option('--team <id>', 'workspace id')
     .option('--user <id>', 'user id')
     .option('--verdict <verdict>', 'accepted, duplicate, unrouted, denied, rejected, delivered, retrying, dead, …')
-    .addOption(new Option('--kind <kind>', 'request, delivery or lifecycle').choices(['request', 'delivery', 'lifecycle']))
+    .addOption(new Option('--kind <kind>', 'request, delivery, lifecycle or step').choices(['request', 'delivery', 'lifecycle', 'step']))
     .option('--limit <n>', 'at most this many records')
     .addOption(new Option('--format <format>', 'output').choices(['jsonl', 'csv']).default('jsonl'))
 

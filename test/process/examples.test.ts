@@ -30,7 +30,7 @@ describe('examples/ (as the README runs them)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slackgate-examples-'))
     const yaml = readFileSync(join(examples, 'slackgate.yaml'), 'utf8')
       .replace('http://127.0.0.1:4000', `http://127.0.0.1:${port}`)
-      .replace('./handlers.ts', join(examples, 'handlers.ts'))
+      .replaceAll('./handlers.ts', join(examples, 'handlers.ts'))
       .replace('dataDir: ../data', `dataDir: ${join(dir, 'data')}`)
     writeFileSync(join(dir, 'slackgate.yaml'), yaml)
     const gateway: RunningGateway = await startGateway('dev', { cwd: dir, args: ['--config', join(dir, 'slackgate.yaml')], env: { PORT: String(gatewayPort) } })
