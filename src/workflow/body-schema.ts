@@ -6,9 +6,10 @@ export type BodyValidator = (body: unknown) => { readonly ok: true } | { readonl
 // One compiler for every endpoint: strict mode refuses schemas with unknown keywords, so a
 // misspelt constraint is a startup error instead of a check that silently never runs.
 const ajv = new Ajv2020({ strict: true, allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false })
-// A custom step's property names its Slack type for the app manifest (see manifest/slack-parameters.ts):
-// an annotation, which checks nothing.
+// A custom step's property names its Slack type and its Workflow Builder hint for the app
+// manifest (see manifest/slack-parameters.ts): annotations, which check nothing.
 ajv.addKeyword({ keyword: 'x-slack-type', schemaType: 'string' })
+ajv.addKeyword({ keyword: 'x-slack-hint', schemaType: 'string' })
 
 /**
  * Compiles an endpoint's body schema (JSON Schema 2020-12) once, at startup. Throws if the
