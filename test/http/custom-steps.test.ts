@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import { waitForQueueIdle } from '../helpers/queue-idle.js'
 import { form, NOW, slackHeaders } from '../helpers/signing.js'
 import { startSink, type Sink } from '../helpers/sink.js'
 import { stepEvent } from '../helpers/step-event.js'
+import { REDIS_URL, redisAvailable, redisClient } from '../helpers/redis.js'
 
 // Workflow Builder custom steps through the real gateway: each step runs once and is
 // finished once, by the gateway, with Slack's (fake) functions.completeSuccess/completeError.
@@ -360,6 +361,51 @@ describe('outputs that cannot be sent', () => {
       expect(records).toEqual([expect.objectContaining({ verdict: 'not_completed', reason: 'step_completion_failed' })])
     } finally {
       await big.close()
+    }
+  })
+})
+
+describe.skipIf(!redisAvailable)('custom steps on a shared Redis queue', () => {
+  it('a step taken by one instance is run and completed by another: both derive the step-token key from vault.masterKey', async () => {
+    const namespace = `steps-${randomBytes(4).toString('hex')}`
+    const shared = mkdtempSync(join(tmpdir(), 'slackgate-steps-redis-'))
+    writeFileSync(join(shared, 'handlers.ts'), `import { defineHandlers } from ${JSON.stringify(SRC)}\nexport default defineHandlers((gateway) => {\n  gateway.function('shared_step', async ({ inputs }) => ({ doubled: Number(inputs.amount) * 2 }))\n})\n`)
+    writeFileSync(
+      join(shared, 'slackgate.yaml'),
+      `slack: { apiUrl: "${slack.url}" }
+namespace: ${namespace}
+queue: { store: "${REDIS_URL}" }
+replay: { store: "${REDIS_URL}" }
+vault: { masterKey: { ref: env:MASTER } }
+routes:
+  - { name: shared, match: { function: shared_step }, handler: ./handlers.ts, public: true, ${RETRY} }
+`,
+    )
+    const env = { MASTER: randomBytes(32).toString('base64') }
+    const taking = await testApp({ file: join(shared, 'slackgate.yaml'), dataDir: join(shared, 'a'), env })
+    const running = await testApp({ file: join(shared, 'slackgate.yaml'), dataDir: join(shared, 'b'), env, workers: true })
+    const redis = redisClient()
+    try {
+      const { executionId, token, body } = step('shared_step', { inputs: { amount: 21 } })
+      expect((await taking.app.inject({ method: 'POST', url: '/slack/events', headers: slackHeaders(body), payload: body })).statusCode).toBe(200)
+      await waitFor(() => completionsOf(executionId).length > 0, 10_000)
+      expect(completionsOf(executionId)).toEqual([expect.objectContaining({ method: 'functions.completeSuccess', outputs: { doubled: 42 }, ok: true })])
+      // Neither data directory holds a key of its own: the key came from the master key.
+      expect(existsSync(join(shared, 'a', 'step-token-key')) || existsSync(join(shared, 'b', 'step-token-key'))).toBe(false)
+      const keys = await redis.keys(`${namespace}*`)
+      expect(keys.length).toBeGreaterThan(0)
+      // Values as Redis serves them (a DUMP may be compressed, and would hide a match).
+      for (const key of keys) {
+        const type = await redis.type(key)
+        const value = type === 'hash' ? await redis.hgetall(key) : type === 'string' ? await redis.get(key) : type === 'list' ? await redis.lrange(key, 0, -1) : type === 'zset' ? await redis.zrange(key, 0, -1) : type
+        expect(JSON.stringify(value)).not.toContain(token)
+      }
+    } finally {
+      await taking.close()
+      await running.close()
+      const keys = await redis.keys(`${namespace}*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
     }
   })
 })
