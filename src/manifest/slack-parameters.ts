@@ -32,6 +32,7 @@ export interface SlackParameter {
   readonly type: string
   readonly title?: string
   readonly description?: string
+  readonly hint?: string
   readonly default?: unknown
   readonly examples?: readonly unknown[]
   readonly enum?: readonly unknown[]
@@ -47,18 +48,25 @@ export interface SlackParameter {
   readonly additionalProperties?: boolean
 }
 
-/** A function's `input_parameters` or `output_parameters`. */
-export interface SlackParameters {
-  readonly properties: Readonly<Record<string, SlackParameter>>
-  readonly required?: readonly string[]
+/** A parameter of the function itself: its own `name`, and whether the step needs it. */
+export interface SlackFunctionParameter extends SlackParameter {
+  readonly name: string
+  readonly is_required: boolean
 }
+
+/**
+ * A function's `input_parameters` or `output_parameters`, keyed by parameter name: the form of
+ * Slack's Bolt custom-step template (slack-samples/bolt-js-custom-step-template, manifest.json)
+ * and of the manifest export API.
+ */
+export type SlackParameters = Readonly<Record<string, SlackFunctionParameter>>
 
 /** Slack's limit on the parameters of one function side (app manifest reference). */
 export const MAX_PARAMETERS = 50
 
 // What each type keeps, as Slack's types reference lists them; any other keyword would be
 // checked by the gateway and unknown to Workflow Builder, so it is refused rather than dropped.
-const COMMON = ['type', 'x-slack-type', 'title', 'description', 'default', 'examples', '$comment'] as const
+const COMMON = ['type', 'x-slack-type', 'x-slack-hint', 'title', 'description', 'default', 'examples', '$comment'] as const
 const KEYWORDS: Readonly<Record<JsonType | 'slack', readonly string[]>> = {
   string: [...COMMON, 'enum', 'minLength', 'maxLength'],
   number: [...COMMON, 'enum', 'minimum', 'maximum'],
@@ -75,19 +83,21 @@ const TOP_LEVEL = ['type', 'properties', 'required', 'additionalProperties', '$s
 
 /**
  * A step's inputs or outputs (a JSON Schema object: `type: object`, `properties`,
- * `required`) as Slack's `input_parameters` / `output_parameters`. Each property's JSON type
- * becomes Slack's, unless its `x-slack-type` names a Slack type; title, description, default,
- * examples, enum and the bounds Slack documents are kept. Throws a `ManifestError` naming the
- * route and the property for anything Slack cannot express (a `pattern`, `oneOf`, `$ref`, a
- * list of types, an unknown Slack type, more than 50 parameters). An absent schema is no
- * parameters.
+ * `required`) as Slack's `input_parameters` / `output_parameters`: one parameter per property,
+ * under its name, carrying that `name` and `is_required` (whether `required` lists it). Each
+ * property's JSON type becomes Slack's, unless its `x-slack-type` names a Slack type; its
+ * `x-slack-hint` becomes `hint`; title, description, default, examples, enum and the bounds
+ * Slack documents are kept, and an object's own properties keep the JSON Schema shape
+ * (`properties`, `required`). Throws a `ManifestError` naming the route and the property for
+ * anything Slack cannot express (a `pattern`, `oneOf`, `$ref`, a list of types, an unknown
+ * Slack type, more than 50 parameters). An absent schema is no parameters.
  *
  * @example
  * slackParameters({ type: 'object', properties: { who: { type: 'string', 'x-slack-type': 'slack#/types/user_id' } }, required: ['who'] }, 'approve', 'step.inputs')
- * // { properties: { who: { type: 'slack#/types/user_id' } }, required: ['who'] }
+ * // { who: { type: 'slack#/types/user_id', name: 'who', is_required: true } }
  */
 export function slackParameters(schema: Readonly<Record<string, unknown>> | undefined, route: string, at: string): SlackParameters {
-  if (schema === undefined) return { properties: {} }
+  if (schema === undefined) return {}
   const fail = (where: string, reason: string): never => {
     throw new ManifestError(where, reason, route)
   }
@@ -98,7 +108,7 @@ export function slackParameters(schema: Readonly<Record<string, unknown>> | unde
   if (schema.additionalProperties !== undefined && typeof schema.additionalProperties !== 'boolean') fail(`${at}.additionalProperties`, 'must be true or false')
   const { properties, required } = objectShape(schema, at, fail)
   if (Object.keys(properties).length > MAX_PARAMETERS) fail(`${at}.properties`, `Slack takes at most ${MAX_PARAMETERS} parameters`)
-  return { properties, ...(required.length > 0 && { required }) }
+  return Object.fromEntries(Object.entries(properties).map(([name, parameter]) => [name, { ...parameter, name, is_required: required.includes(name) }]))
 }
 
 type Fail = (where: string, reason: string) => never
@@ -127,6 +137,7 @@ function parameter(schema: unknown, at: string, fail: Fail): SlackParameter {
   }
   let type: string
   let keywords: readonly string[]
+  if (schema['x-slack-hint'] !== undefined && typeof schema['x-slack-hint'] !== 'string') return fail(`${at}.x-slack-hint`, 'must be a string')
   if (slackType !== undefined) {
     if (typeof slackType !== 'string' || !SLACK_TYPES.has(slackType)) return fail(`${at}.x-slack-type`, `not a Slack type this gateway knows: one of ${[...SLACK_TYPES.keys()].join(', ')}`)
     const valueType = SLACK_TYPES.get(slackType) as JsonType
@@ -148,6 +159,7 @@ function parameter(schema: unknown, at: string, fail: Fail): SlackParameter {
   }
   const out: Record<string, unknown> = { type }
   for (const key of COPIED) if (schema[key] !== undefined) out[key] = schema[key]
+  if (schema['x-slack-hint'] !== undefined) out.hint = schema['x-slack-hint']
   if (schema.items !== undefined) out.items = parameter(schema.items, `${at}.items`, fail)
   else if (type === 'array') fail(`${at}.items`, 'an array parameter needs items: Slack types every element')
   if (schema.additionalProperties !== undefined && typeof schema.additionalProperties !== 'boolean') fail(`${at}.additionalProperties`, 'must be true or false')

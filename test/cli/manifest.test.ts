@@ -34,7 +34,8 @@ const routes = `routes:
         type: object
         properties:
           amount: { type: number, title: Amount }
-          requester: { type: string, title: Requester, x-slack-type: "slack#/types/user_id" }
+          requester: { type: string, title: Requester, x-slack-type: "slack#/types/user_id", x-slack-hint: Who spent it }
+          note: { type: string, title: Note }
         required: [amount, requester]
   - name: deploy
     match: { command: /deploy }
@@ -56,7 +57,11 @@ describe('slackgate manifest', () => {
     expect(validate(printed)).toBe(true)
     expect(printed.features.slash_commands).toEqual([{ command: '/deploy', url: 'https://gw.example.com/slack/commands', description: 'Deploy a service', should_escape: false }])
     expect(printed.settings.event_subscriptions).toEqual({ request_url: 'https://gw.example.com/slack/events', bot_events: ['function_executed', 'app_uninstalled', 'tokens_revoked'] })
-    expect(printed.functions.approve_expense.input_parameters.properties.requester).toEqual({ type: 'slack#/types/user_id', title: 'Requester' })
+    expect(printed.functions.approve_expense.input_parameters).toEqual({
+      amount: { type: 'number', title: 'Amount', name: 'amount', is_required: true },
+      requester: { type: 'slack#/types/user_id', title: 'Requester', hint: 'Who spent it', name: 'requester', is_required: true },
+      note: { type: 'string', title: 'Note', name: 'note', is_required: false },
+    })
     expect(printed.functions.approve_expense.description).toBe('Approve expense')
     const withSecret = manifest('-c', full)
     expect(withSecret.stdout).toBe(out.stdout)

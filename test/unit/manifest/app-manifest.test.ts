@@ -36,15 +36,13 @@ describe('appManifest', () => {
           title: 'Approve expense',
           description: 'Ask a manager to approve an expense',
           input_parameters: {
-            properties: {
-              amount: { type: 'number', title: 'Amount', description: 'In euros', minimum: 0 },
-              requester: { type: 'slack#/types/user_id', title: 'Requester' },
-            },
-            required: ['amount', 'requester'],
+            amount: { type: 'number', title: 'Amount', description: 'In euros', minimum: 0, name: 'amount', is_required: true },
+            requester: { type: 'slack#/types/user_id', title: 'Requester', hint: 'Who spent it', name: 'requester', is_required: true },
+            note: { type: 'string', title: 'Note', name: 'note', is_required: false },
           },
-          output_parameters: { properties: { approved: { type: 'boolean', title: 'Approved' } }, required: ['approved'] },
+          output_parameters: { approved: { type: 'boolean', title: 'Approved', name: 'approved', is_required: true } },
         },
-        archive_channel: { title: 'archive_channel', description: 'archive_channel', input_parameters: { properties: {} }, output_parameters: { properties: {} } },
+        archive_channel: { title: 'archive_channel', description: 'archive_channel', input_parameters: {}, output_parameters: {} },
       },
     })
   })

@@ -27,7 +27,8 @@ export const everything = source({
           type: 'object',
           properties: {
             amount: { type: 'number', title: 'Amount', description: 'In euros', minimum: 0 },
-            requester: { type: 'string', title: 'Requester', 'x-slack-type': 'slack#/types/user_id' },
+            requester: { type: 'string', title: 'Requester', 'x-slack-type': 'slack#/types/user_id', 'x-slack-hint': 'Who spent it' },
+            note: { type: 'string', title: 'Note' },
           },
           required: ['amount', 'requester'],
         },

@@ -32,13 +32,13 @@ describe('generated manifests against Slack’s manifest reference', () => {
               inputs: {
                 type: 'object',
                 properties: {
-                  who: { type: 'string', 'x-slack-type': 'slack#/types/user_id' },
+                  who: { type: 'string', 'x-slack-type': 'slack#/types/user_id', 'x-slack-hint': 'Select a user in the workspace' },
                   where: { type: 'string', 'x-slack-type': 'slack#/types/channel_id' },
                   when: { type: 'integer', 'x-slack-type': 'slack#/types/timestamp' },
                   text: { type: 'object', 'x-slack-type': 'slack#/types/rich_text' },
                   form: { 'x-slack-type': 'slack#/types/interactivity' },
                   tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] }, minItems: 1 },
-                  cost: { type: 'object', properties: { total: { type: 'number', maximum: 10 } }, required: ['total'], additionalProperties: false },
+                  cost: { type: 'object', properties: { total: { type: 'number', maximum: 10, 'x-slack-hint': 'In euros' } }, required: ['total'], additionalProperties: false },
                 },
                 required: ['who'],
               },
@@ -65,13 +65,20 @@ describe('generated manifests against Slack’s manifest reference', () => {
     ])
   })
 
-  it('refuses a function without a description, and a parameter of a type Slack does not document', () => {
+  it('refuses a function without a description, a parameter of a type Slack does not document, and one without name or is_required', () => {
     const manifest = appManifest(everything, options)
     const step = manifest.functions?.approve_expense
     expect(step).toBeDefined()
     const { description: _dropped, ...undescribed } = step as NonNullable<typeof step>
     expect(errors({ ...manifest, functions: { approve_expense: undescribed } })).toEqual(["/functions/approve_expense must have required property 'description'"])
-    const mistyped = { ...step, input_parameters: { properties: { who: { type: 'slack#/types/person' } } } }
-    expect(errors({ ...manifest, functions: { approve_expense: mistyped } })).toEqual(['/functions/approve_expense/input_parameters/properties/who/type must be equal to one of the allowed values'])
+    const mistyped = { ...step, input_parameters: { who: { type: 'slack#/types/person', name: 'who', is_required: true } } }
+    expect(errors({ ...manifest, functions: { approve_expense: mistyped } })).toEqual(['/functions/approve_expense/input_parameters/who/type must be equal to one of the allowed values'])
+    const unnamed = { ...step, input_parameters: { who: { type: 'slack#/types/user_id', is_required: true } } }
+    expect(errors({ ...manifest, functions: { approve_expense: unnamed } })).toEqual(["/functions/approve_expense/input_parameters/who must have required property 'name'"])
+    const nested = { ...step, output_parameters: { cost: { type: 'object', name: 'cost', is_required: false, properties: { total: { type: 'number', is_required: true } } } } }
+    expect(errors({ ...manifest, functions: { approve_expense: nested } })).toEqual(['/functions/approve_expense/output_parameters/cost/properties/total must NOT have unevaluated properties'])
+    // The Deno SDK's TypeScript form, which the manifest does not take.
+    const wrapped = { ...step, input_parameters: { properties: { who: { type: 'slack#/types/user_id' } }, required: ['who'] } }
+    expect(errors({ ...manifest, functions: { approve_expense: wrapped } })).toContain('/functions/approve_expense/input_parameters/required must be object')
   })
 })

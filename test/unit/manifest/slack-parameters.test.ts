@@ -31,14 +31,27 @@ describe('slackParameters', () => {
       ),
     )
     expect(out).toEqual({
-      properties: {
-        amount: { type: 'number', title: 'Amount', description: 'In euros', minimum: 0, maximum: 10_000 },
-        count: { type: 'integer', default: 1 },
-        reason: { type: 'string', minLength: 3, maxLength: 200, examples: ['travel'] },
-        currency: { type: 'string', enum: ['EUR', 'USD'] },
-        urgent: { type: 'boolean' },
-      },
-      required: ['amount', 'reason'],
+      amount: { name: 'amount', is_required: true, type: 'number', title: 'Amount', description: 'In euros', minimum: 0, maximum: 10_000 },
+      count: { name: 'count', is_required: false, type: 'integer', default: 1 },
+      reason: { name: 'reason', is_required: true, type: 'string', minLength: 3, maxLength: 200, examples: ['travel'] },
+      currency: { name: 'currency', is_required: false, type: 'string', enum: ['EUR', 'USD'] },
+      urgent: { name: 'urgent', is_required: false, type: 'boolean' },
+    })
+  })
+
+  it('writes x-slack-hint as hint, on a parameter and inside an object', () => {
+    const out = params(
+      object(
+        {
+          requester: { type: 'string', 'x-slack-type': 'slack#/types/user_id', title: 'User', 'x-slack-hint': 'Select a user in the workspace' },
+          cost: { type: 'object', properties: { total: { type: 'number', 'x-slack-hint': 'In euros' } } },
+        },
+        { required: ['requester'] },
+      ),
+    )
+    expect(out).toEqual({
+      requester: { name: 'requester', is_required: true, type: 'slack#/types/user_id', title: 'User', hint: 'Select a user in the workspace' },
+      cost: { name: 'cost', is_required: false, type: 'object', properties: { total: { type: 'number', hint: 'In euros' } } },
     })
   })
 
@@ -54,22 +67,21 @@ describe('slackParameters', () => {
         meta: { type: 'object' },
       }),
     )
+    const optional = (name: string) => ({ name, is_required: false })
     expect(out).toEqual({
-      properties: {
-        requester: { type: 'slack#/types/user_id', title: 'Requester' },
-        at: { type: 'slack#/types/timestamp' },
-        since: { type: 'slack#/types/timestamp' },
-        note: { type: 'slack#/types/rich_text' },
-        channels: { type: 'array', items: { type: 'slack#/types/channel_id' }, maxItems: 5 },
-        cost: { type: 'object', properties: { total: { type: 'number' }, centre: { type: 'string' } }, required: ['total'], additionalProperties: false },
-        meta: { type: 'object' },
-      },
+      requester: { ...optional('requester'), type: 'slack#/types/user_id', title: 'Requester' },
+      at: { ...optional('at'), type: 'slack#/types/timestamp' },
+      since: { ...optional('since'), type: 'slack#/types/timestamp' },
+      note: { ...optional('note'), type: 'slack#/types/rich_text' },
+      channels: { ...optional('channels'), type: 'array', items: { type: 'slack#/types/channel_id' }, maxItems: 5 },
+      cost: { ...optional('cost'), type: 'object', properties: { total: { type: 'number' }, centre: { type: 'string' } }, required: ['total'], additionalProperties: false },
+      meta: { ...optional('meta'), type: 'object' },
     })
   })
 
   it('is no parameters when the step declares none', () => {
-    expect(params(undefined)).toEqual({ properties: {} })
-    expect(params(object({}))).toEqual({ properties: {} })
+    expect(params(undefined)).toEqual({})
+    expect(params(object({}))).toEqual({})
   })
 
   it.each([
@@ -79,6 +91,7 @@ describe('slackParameters', () => {
     ['no type at all', object({ amount: { title: 'Amount' } }), 'step.inputs.amount'],
     ['an unknown Slack type', object({ who: { type: 'string', 'x-slack-type': 'slack#/types/person' } }), 'step.inputs.who.x-slack-type'],
     ['a Slack type whose values are of another type', object({ who: { type: 'number', 'x-slack-type': 'slack#/types/user_id' } }), 'step.inputs.who.type'],
+    ['a hint that is not a string', object({ who: { type: 'string', 'x-slack-hint': ['Pick one'] } }), 'step.inputs.who.x-slack-hint'],
     ['a string bound on a Slack type', object({ who: { type: 'string', 'x-slack-type': 'slack#/types/user_id', minLength: 9 } }), 'step.inputs.who.minLength'],
     ['an array without items', object({ ids: { type: 'array' } }), 'step.inputs.ids.items'],
     ['a keyword in an array item', object({ ids: { type: 'array', items: { type: 'string', format: 'email' } } }), 'step.inputs.ids.items.format'],
@@ -97,7 +110,7 @@ describe('slackParameters', () => {
 
   it('refuses more than 50 parameters, Slack’s limit', () => {
     const many = (n: number) => object(Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'string' }])))
-    expect(Object.keys(params(many(50)).properties)).toHaveLength(50)
+    expect(Object.keys(params(many(50)))).toHaveLength(50)
     expect(refusal(many(51)).at).toBe('step.inputs.properties')
   })
 })
