@@ -4,7 +4,7 @@ import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { InboundRequest } from '../workflow/workflow-call.js'
 import type { JobPayload } from './job-payload.js'
 import type { JobQueue } from './job-queue.js'
-import type { Router } from './router.js'
+import type { Route, Router } from './router.js'
 
 export type Admission =
   | { readonly verdict: 'accepted'; readonly route: string; readonly jobId: string }
@@ -43,6 +43,11 @@ export interface AdmitInput {
   /** What the job carries beside the request: a custom step's sealed token, or its refusal. */
   readonly extras?: Pick<JobPayload, 'stepToken' | 'refusal'>
   /**
+   * Queue the request even when no route matches, under this name and retry policy: a custom
+   * step nobody routes is still finished (its job fails it, see functions/finish-step.ts).
+   */
+  readonly orphan?: Pick<Route, 'name' | 'retry'>
+  /**
    * Called with the `accepted` admission as soon as the job will be stored with the batch
    * being written, before it is durable (embedded queue only): the caller's audit record,
    * written from here, commits and syncs in the same batch as the job.
@@ -75,9 +80,9 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
   }
 
-  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted, extras }) {
+  return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted, extras, orphan }) {
     const ttl = Math.max(ttlSeconds, Math.ceil(keyTtlSeconds ?? 0))
-    const route = router(request)
+    const route: Pick<Route, 'name' | 'retry'> | undefined = router(request) ?? orphan
     if (route === undefined) {
       // Nothing will run, but a replay of it is still told apart in the log.
       const { duplicate } = await claimAll([...keys.others, keys.primary], ttl)

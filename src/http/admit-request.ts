@@ -30,7 +30,7 @@ export async function admitRequest(
      * A custom step refused at ingress whose job only fails the step: recorded and logged
      * with this verdict and reason, not as accepted.
      */
-    readonly refusal?: { readonly verdict: 'denied' | 'rejected'; readonly reason: string }
+    readonly refusal?: { readonly verdict: 'denied' | 'rejected' | 'unrouted'; readonly reason: string }
   },
 ): Promise<AdmitOutcome> {
   const base = { kind: about.kind, ...(about.subject !== undefined && { subject: about.subject }) }

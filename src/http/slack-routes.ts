@@ -36,6 +36,10 @@ export interface SlackRoutesOptions {
 }
 
 const JSON_TYPES = ['application/json']
+
+/** The job of a custom step no route takes: a name no route can have (see config/schema.ts), one attempt. */
+const UNROUTED_STEP = { name: '(unrouted step)', retry: { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 } }
+const UNROUTED_STEP_MESSAGE = "This step is not set up on the app's gateway yet. Ask the app's owner."
 const FORM_TYPES = ['application/x-www-form-urlencoded']
 
 /**
@@ -98,12 +102,16 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     // A step's token is sealed for its job; the payload no longer holds it (see decode.ts).
     const extras: { stepToken?: JobPayload['stepToken']; refusal?: JobPayload['refusal'] } =
       decoded.stepToken === undefined || options.steps === undefined ? {} : { stepToken: options.steps.seal(slack, decoded.stepToken, receivedAt) }
-    let refusal: { verdict: 'denied' | 'rejected'; reason: string } | undefined
+    let refusal: { verdict: 'denied' | 'rejected' | 'unrouted'; reason: string } | undefined
     if (decision !== undefined && !decision.allow) {
       if (slack.kind !== 'function_executed') return deny(request, reply, slack, decision, options)
       // A refused step is still finished (with an error), or its workflow would hang.
       refusal = { verdict: 'denied', reason: decision.reason }
       extras.refusal = { reason: decision.reason, message: deniedText(decision.reason, decision.adminContact) }
+    } else if (slack.kind === 'function_executed' && decision === undefined && extras.stepToken !== undefined) {
+      // A step the manifest declares and no route takes: failed, not left "In progress".
+      refusal = { verdict: 'unrouted', reason: 'unrouted' }
+      extras.refusal = { reason: 'unrouted', message: UNROUTED_STEP_MESSAGE }
     } else if (slack.kind === 'function_executed' && decision !== undefined) {
       const problem = options.steps?.checkInputs(decision.route, slack.inputs)
       if (problem !== undefined) {
@@ -118,7 +126,7 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     const admitted = await admitRequest(
       request,
       options,
-      { request: slack, keys, receivedAt, extras },
+      { request: slack, keys, receivedAt, extras, ...(extras.refusal?.reason === 'unrouted' && { orphan: UNROUTED_STEP }) },
       { kind: slack.kind, decision, ...(refusal !== undefined && { refusal }) },
     )
     // Fail closed: nothing was queued, and Slack retries a 503 later.

@@ -203,6 +203,16 @@ describe('custom steps: run once, finished once by the gateway', () => {
     expect(request).toMatchObject({ verdict: 'denied', reason: 'workspace_not_allowed', route: 'team-only' })
   })
 
+  it('a step no route takes is failed too, telling the person to ask the owner', async () => {
+    const { executionId, body } = step('nobody_routes_this')
+    expect((await send(body)).statusCode).toBe(200)
+    const completions = await finished(executionId)
+    expect(completions).toEqual([expect.objectContaining({ method: 'functions.completeError', ok: true })])
+    expect(completions[0]?.error).toMatch(/not set up on the app's gateway/)
+    const request = (await readAll(t.gateway.stores.audit)).find((r) => r.kind === 'request' && r.nonceKeys?.includes(`function:${executionId}`))
+    expect(request).toMatchObject({ verdict: 'unrouted', reason: 'unrouted', route: '(unrouted step)' })
+  })
+
   it('outputs that fail step.outputs fail the step instead (invalid_step_outputs)', async () => {
     const { executionId, body } = step('bad_outputs')
     await send(body)
