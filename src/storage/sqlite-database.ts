@@ -56,7 +56,7 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
  * whichever descriptor names it). The log exists once the first write has committed, which
  * precedes every sync; it is opened then and again if it was ever unlinked and recreated.
  */
-function walSync(walPath: string): { sync: DurableSync; close(): void } {
+export function walSync(walPath: string): { sync: DurableSync; close(): void } {
   let fd: number | undefined
   let syncing = false
   let closing = false
@@ -66,7 +66,9 @@ function walSync(walPath: string): { sync: DurableSync; close(): void } {
   }
   function descriptor(): number {
     if (fd !== undefined && fstatSync(fd).nlink > 0) return fd
-    if (fd !== undefined) closeSync(fd)
+    // Forgotten before the open: if it throws, close() must not close the number again (by
+    // then it may be another file's).
+    release()
     fd = openSync(walPath, 'r')
     return fd
   }

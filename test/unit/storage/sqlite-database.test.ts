@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openSqliteDatabase } from '../../../src/storage/sqlite-database.js'
+import { openSqliteDatabase, walSync } from '../../../src/storage/sqlite-database.js'
 import { exposedDirectoryMode } from '../../../src/storage/private-files.js'
 
 const mode = (path: string) => statSync(path).mode & 0o777
@@ -67,5 +67,19 @@ describe('exposedDirectoryMode', () => {
     chmodSync(dir, 0o700)
     expect(exposedDirectoryMode(dir)).toBeUndefined()
     expect(exposedDirectoryMode(join(dir, 'missing'))).toBeUndefined()
+  })
+})
+
+describe('walSync', () => {
+  it('a log unlinked and not yet recreated fails the sync, and close() closes no descriptor twice', async () => {
+    const wal = join(mkdtempSync(join(tmpdir(), 'slackgate-walsync-')), 'x.db-wal')
+    writeFileSync(wal, 'log')
+    const w = walSync(wal)
+    const sync = () => new Promise<Error | null | undefined>((resolve) => w.sync((err) => resolve(err)))
+    expect(await sync()).toBeFalsy()
+    unlinkSync(wal)
+    expect(await sync()).toMatchObject({ code: 'ENOENT' })
+    // Before the fix, the descriptor closed on the way to the failed open was closed again here (EBADF).
+    expect(() => w.close()).not.toThrow()
   })
 })
