@@ -169,7 +169,7 @@ routes:
     const out = runCli(['policy', 'lint', '--config', file])
     expect([out.status, out.stdout.trim()]).toEqual([0, 'warning: [public_route] route status: route status is public: anyone Slack (or its token) vouches for may run it'])
     expect(runCli(['policy', 'lint', '--config', file, '--strict']).status).toBe(1)
-    expect(runCli(['policy', 'lint', '--config', EXAMPLE])).toMatchObject({ status: 0, stdout: '2 route(s): no findings\n' })
+    expect(runCli(['policy', 'lint', '--config', EXAMPLE])).toMatchObject({ status: 0, stdout: '3 route(s): no findings\n' })
   })
 
   it('reports a route its handler module does not serve (error), and a handler no route reaches (warning)', () => {
