@@ -37,7 +37,14 @@ export function commandBodyPrefix(size: number, command = COMMAND): string {
 
 const TRIGGER_ID_BYTES = 40
 
-/** A distinct, Slack-shaped trigger id for request number `n` of run `run`. */
+/**
+ * A distinct, Slack-shaped trigger id for request number `n` of run `run`, always
+ * TRIGGER_ID_BYTES long. The number is zero-padded on its left: padded on the right, request
+ * 1 and request 10 would send the same body, and be answered as duplicates.
+ */
 export function triggerId(run: string, n: number): string {
-  return `${run}.${n}`.padEnd(TRIGGER_ID_BYTES, '0').slice(0, TRIGGER_ID_BYTES)
+  const digits = TRIGGER_ID_BYTES - run.length - 1
+  if (digits < 12) throw new RangeError(`run id ${run} leaves too few digits for a trigger id`)
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`request number ${n} is not a count`)
+  return `${run}.${String(n).padStart(digits, '0')}`
 }
