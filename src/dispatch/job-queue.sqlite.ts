@@ -226,8 +226,12 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
           while (running && inFlight < concurrency) {
             const scanNow = scanAsked
             scanAsked = false
-            // The slots are held while the take runs, so hand-offs cannot overfill them.
-            const slots = concurrency - inFlight
+            // The slots are held while the take runs, so hand-offs cannot overfill them. Only
+            // as many as there are jobs to take, unless the table is scanned: slots held for
+            // jobs that do not exist would turn every hand-off meanwhile away, to the slower
+            // take by id, and under load the consumer would never get back to hand-offs.
+            const slots = scanNow ? concurrency - inFlight : Math.min(concurrency - inFlight, fresh.length)
+            if (slots === 0) break
             inFlight += slots
             let jobs: Job[] = []
             try {

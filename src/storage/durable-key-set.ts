@@ -1,6 +1,9 @@
 import { ExpiringKeys, type KeyClaim } from './expiring-keys.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 
+/** The most expired records one purge operation deletes; a purge runs as many as it takes. */
+export const PURGE_CHUNK = 10_000
+
 export interface DurableKeySetOptions {
   /** Clock in milliseconds. */
   readonly now: () => number
@@ -41,7 +44,7 @@ export interface DurableKeySet {
   claim(key: string, expiresAt: number, options?: ClaimWriteOptions): Promise<KeyClaim>
   /** Forgets a key this caller claimed and deletes its record. */
   release(key: string): Promise<void>
-  /** Deletes expired records (a writer operation) and drops them from memory. */
+  /** Deletes every expired record (writer operations of PURGE_CHUNK each) and drops them from memory. */
   purge(): Promise<void>
 }
 
@@ -70,7 +73,7 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
 
   const insert = handle.prepare(`INSERT INTO ${table} (key, expires_at) VALUES (?, ?)`)
   const remove = handle.prepare(`DELETE FROM ${table} WHERE expires_at = ? AND key = ?`)
-  const purge = handle.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT 10000)`)
+  const purge = handle.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT ${PURGE_CHUNK})`)
 
   /** Claims whose write has not settled yet, so that a duplicate can wait for it. */
   const writing = new Map<string, Promise<unknown>>()
@@ -123,7 +126,12 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
     async purge() {
       const at = now()
       keys.sweep(at)
-      await writer.run(() => purge.run(at), { oneStatement: true, durable: false })
+      // Chunk after chunk until no expired record is left, each its own writer operation so
+      // that requests interleave: expiry keeps pace with any rate the gateway can take keys.
+      for (;;) {
+        const { changes } = await writer.run(() => purge.run(at), { oneStatement: true, durable: false })
+        if (changes < PURGE_CHUNK) return
+      }
     },
   }
 }

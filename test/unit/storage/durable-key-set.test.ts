@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openDurableKeySet } from '../../../src/storage/durable-key-set.js'
+import { openDurableKeySet, PURGE_CHUNK } from '../../../src/storage/durable-key-set.js'
 import { GroupCommitWriter, type DurableSync } from '../../../src/storage/group-commit.js'
 import { openSqliteDatabase } from '../../../src/storage/sqlite-database.js'
 
@@ -101,6 +101,25 @@ describe('DurableKeySet', () => {
     await flushSyncs()
     await expect(first).resolves.toBe('first')
     await expect(keys.claim('k', LATER)).resolves.toBe('duplicate')
+    db.close()
+  })
+})
+
+describe('DurableKeySet purge', () => {
+  it('deletes every expired record, however many chunks it takes, and keeps the live ones', async () => {
+    let clock = NOW
+    const db = openSqliteDatabase(':memory:')
+    const keys = openDurableKeySet(db, 'purged_keys', { now: () => clock })
+    const expired = PURGE_CHUNK * 2 + 500
+    const insert = db.handle.prepare('INSERT INTO purged_keys (key, expires_at) VALUES (?, ?)')
+    db.handle.transaction(() => {
+      for (let i = 0; i < expired; i++) insert.run(`old-${i}`, NOW + 1000)
+    })()
+    expect(await keys.claim('live', NOW + 3_600_000)).toBe('first')
+    clock = NOW + 2000
+    await keys.purge()
+    expect(db.handle.prepare('SELECT key FROM purged_keys').all()).toEqual([{ key: 'live' }])
+    expect(await keys.claim('live', NOW + 3_600_000)).toBe('duplicate')
     db.close()
   })
 })
