@@ -33,7 +33,7 @@ export interface GatewayConfig {
     readonly webApi: ConfigFile['slack']['webApi']
   }
   readonly log: ConfigFile['log']
-  readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number }
+  readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number; readonly maxKeys: number }
   readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
   readonly audit: { readonly store: StoreLocation }
   /** Prefix of this deployment's keys in a shared Redis. */
@@ -182,7 +182,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       webApi: config.slack.webApi,
     },
     log: config.log,
-    replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds },
+    replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds, maxKeys: config.replay.maxKeys },
     queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
     audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
     namespace: config.namespace,

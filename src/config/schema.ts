@@ -10,6 +10,7 @@ import { sourceSchema } from './sources-schema.js'
 import { vaultSchema } from './vault-schema.js'
 import { DEFAULT_STEP_ERROR_MESSAGE } from '../functions/errors.js'
 import { compileBodySchema } from '../workflow/body-schema.js'
+import { DEFAULT_MAX_REPLAY_KEYS } from '../replay/nonce-store.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
 
 export { secretRefSchema }
@@ -272,6 +273,12 @@ export const configSchema = z.strictObject({
       store: storeUrl.default('sqlite'),
       /** How long a claimed key is remembered; at least twice the timestamp window. */
       ttlSeconds: z.number().int().min(2).max(7 * 86_400).default(600),
+      /**
+       * Most live keys the embedded (and memory) store holds, about 120 bytes each; beyond it
+       * requests are refused (503 `replay_store_full`). Size it to at least 2 × peak
+       * requests/s × ttlSeconds: the default holds 3,300 req/s sustained at 600 s.
+       */
+      maxKeys: z.number().int().min(1000).max(100_000_000).default(DEFAULT_MAX_REPLAY_KEYS),
     })
     .prefault({}),
   queue: z

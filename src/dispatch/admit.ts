@@ -1,5 +1,5 @@
 import { newJobId } from './job-id.js'
-import type { NonceStore } from '../replay/nonce-store.js'
+import { NonceStoreFullError, type NonceStore } from '../replay/nonce-store.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { InboundRequest } from '../workflow/workflow-call.js'
 import type { JobPayload } from './job-payload.js'
@@ -15,7 +15,7 @@ export type Admission =
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError'
   constructor(
-    readonly code: 'replay_store_unavailable' | 'queue_unavailable',
+    readonly code: 'replay_store_unavailable' | 'replay_store_full' | 'queue_unavailable',
     options?: { cause?: unknown },
   ) {
     super(code, options)
@@ -70,7 +70,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     try {
       results = await Promise.all(keys.map((k) => nonces.claim(k, ttl)))
     } catch (cause) {
-      throw new StoreUnavailableError('replay_store_unavailable', { cause })
+      throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : 'replay_store_unavailable', { cause })
     }
     const claimed = keys.filter((_, i) => results[i] === 'first')
     return { duplicate: claimed.length !== keys.length, claimed }
@@ -107,7 +107,8 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
       }, onAccepted === undefined ? undefined : { onQueued: () => onAccepted({ verdict: 'accepted', route: route.name, jobId }) })
     } catch (cause) {
       await releaseAll(claimed)
-      throw new StoreUnavailableError('queue_unavailable', { cause })
+      // A queue whose idempotency keys are full is full of replay keys, as the nonce store can be.
+      throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : 'queue_unavailable', { cause })
     }
     return result === 'enqueued' ? { verdict: 'accepted', route: route.name, jobId } : { verdict: 'duplicate', route: route.name }
   }

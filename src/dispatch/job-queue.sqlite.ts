@@ -1,4 +1,5 @@
 import { openDurableKeySet } from '../storage/durable-key-set.js'
+import { NonceStoreFullError } from '../replay/nonce-store.js'
 import type { SqliteDatabase } from '../storage/sqlite-database.js'
 import { retryDelayMs } from './backoff.js'
 import { storedError, thrownOutcome } from './job-error.js'
@@ -16,6 +17,8 @@ export interface SqliteJobQueueOptions {
    * Jobs left active by a crashed process are requeued when a consumer starts.
    */
   readonly leaseMs?: number
+  /** Most live idempotency keys held (`replay.maxKeys`); beyond it enqueues are refused. */
+  readonly maxKeys?: number
 }
 
 const SCHEMA = `
@@ -89,7 +92,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const leaseMs = options.leaseMs ?? 5 * 60_000
   handle.exec(SCHEMA)
 
-  const idempotencyKeys = openDurableKeySet(database, 'job_idempotency_keys', { now })
+  const idempotencyKeys = openDurableKeySet(database, 'job_idempotency_keys', { now, ...(options.maxKeys !== undefined && { maxEntries: options.maxKeys }) })
   const insertJob = handle.prepare(
     `INSERT INTO jobs (id, route, state, attempts, max_attempts, backoff_base_ms, backoff_max_ms, run_at, payload, enqueued_at)
      VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)`,
@@ -201,7 +204,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
         throw err
       }
       if (claim === 'duplicate') return 'duplicate'
-      if (claim === 'full') throw new Error('the queue holds its maximum of live idempotency keys')
+      if (claim === 'full') throw new NonceStoreFullError(idempotencyKeys.maxEntries)
       if (taker !== undefined) {
         taker.deliver({ id: job.id, route: job.route, attempt: 1, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: JSON.parse(payload) as unknown })
       } else if (wakers.size > 0 && fresh.length < MAX_FRESH) {

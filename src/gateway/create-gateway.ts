@@ -86,6 +86,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.vault === undefined && { installations: config.vault.store }),
     exclusive: true,
     namespace: config.namespace,
+    maxReplayKeys: config.replay.maxKeys,
   })
   const exposed = exposedDirectoryMode(config.dataDir)
   if (exposed !== undefined) {
@@ -140,7 +141,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       router: createRouter(config.routes),
       ttlSeconds: config.replay.ttlSeconds,
     })
-    const metrics = createGatewayMetrics({ queueCounts: () => stores.queue.counts(), now: clockMs })
+    const replayKeys = stores.nonces.keyCount
+    const metrics = createGatewayMetrics({ queueCounts: () => stores.queue.counts(), now: clockMs, ...(replayKeys !== undefined && { replayKeys }) })
     const app = await buildApp({
       config,
       logger,

@@ -62,6 +62,8 @@ export interface OpenStoresOptions {
   readonly exclusive: boolean
   /** Prefix of every Redis key (queue and nonces), so deployments can share one Redis. */
   readonly namespace: string
+  /** Most live replay keys an in-process store holds (`replay.maxKeys`). */
+  readonly maxReplayKeys?: number
 }
 
 /**
@@ -116,14 +118,16 @@ export function openStores(options: OpenStoresOptions): Stores {
     const replay = options.replay
     // Sharing the queue's file, a claim becomes durable with the job enqueued after it.
     const sharesQueueFile = replay.kind === 'sqlite' && options.queue.kind === 'sqlite' && options.queue.path === replay.path
-    if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path), { durableClaims: !sharesQueueFile })
-    else if (replay.kind === 'memory') nonces = createMemoryNonceStore()
+    const maxKeys = options.maxReplayKeys
+    const capped = maxKeys === undefined ? {} : { maxEntries: maxKeys }
+    if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path), { durableClaims: !sharesQueueFile, ...capped })
+    else if (replay.kind === 'memory') nonces = createMemoryNonceStore(capped)
     else nonces = createRedisNonceStore(redisStore('replay', replay.url), { prefix: `${options.namespace}:nonce:` })
     closers.push(() => nonces.close())
 
     let queue: JobQueue
     const q = options.queue
-    if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path))
+    if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path), maxKeys === undefined ? {} : { maxKeys })
     else if (q.kind === 'redis') {
       queue = createBullmqJobQueue({ connection: redisStore('queue', q.url), workerConnection: () => redis(q.url, true), prefix: options.namespace })
     } else throw new Error('a queue must be durable: sqlite or redis')

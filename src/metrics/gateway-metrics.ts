@@ -18,6 +18,8 @@ export interface GatewayMetricsOptions {
   readonly now?: () => number
   /** How long a scrape waits for `queueCounts` (default 2000 ms). */
   readonly queueCountsTimeoutMs?: number
+  /** Read at scrape time for `slackgate_replay_keys` and its `_max`, where the replay store is in this process. */
+  readonly replayKeys?: () => { readonly live: number; readonly max: number }
 }
 
 export interface RequestObservation {
@@ -146,6 +148,26 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       this.set(median(skews))
     },
   })
+
+  const replayKeys = options.replayKeys
+  if (replayKeys !== undefined) {
+    new Gauge({
+      name: 'slackgate_replay_keys',
+      help: 'Replay keys the in-process store holds now; at slackgate_replay_keys_max, requests are refused (503 replay_store_full).',
+      registers: [register],
+      collect() {
+        this.set(replayKeys().live)
+      },
+    })
+    new Gauge({
+      name: 'slackgate_replay_keys_max',
+      help: 'The most replay keys the in-process store holds (replay.maxKeys).',
+      registers: [register],
+      collect() {
+        this.set(replayKeys().max)
+      },
+    })
+  }
 
   if (options.queueCounts !== undefined) {
     const queueCounts = options.queueCounts

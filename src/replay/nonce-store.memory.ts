@@ -21,13 +21,14 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions = {}): N
     async claim(key, ttlSeconds): Promise<ClaimResult> {
       const at = now()
       const verdict = keys.claim(key, at, at + ttlSeconds * 1000)
-      if (verdict === 'full') throw new NonceStoreFullError(`nonce store holds ${maxEntries} live keys`)
+      if (verdict === 'full') throw new NonceStoreFullError(maxEntries)
       return verdict
     },
     async release(key) {
       keys.forget(key)
     },
     async ping() {},
+    keyCount: () => ({ live: keys.size, max: maxEntries }),
     async close() {
       keys = new ExpiringKeys(maxEntries)
     },

@@ -39,10 +39,11 @@ export function createSqliteNonceStore(database: SqliteDatabase, options: Sqlite
   return {
     async claim(key, ttlSeconds): Promise<ClaimResult> {
       const verdict = await keys.claim(key, now() + ttlSeconds * 1000, claimOptions)
-      if (verdict === 'full') throw new NonceStoreFullError('nonce store holds its maximum of live keys')
+      if (verdict === 'full') throw new NonceStoreFullError(keys.maxEntries)
       return verdict
     },
     release: (key) => keys.release(key),
+    keyCount: () => ({ live: keys.size(), max: keys.maxEntries }),
     async ping() {
       ping.get()
     },

@@ -13,10 +13,23 @@ export interface NonceStore {
   release(key: string): Promise<void>
   /** Resolves when the store answers; for /readyz. */
   ping(): Promise<void>
+  /** Live keys held, and the most it holds, where the store keeps them in this process; for `/metrics`. */
+  readonly keyCount?: () => { readonly live: number; readonly max: number }
   close(): Promise<void>
 }
 
-/** The store is full of unexpired keys: refusing is safer than forgetting one. */
+/** Most live keys an in-process key set holds unless configured (`replay.maxKeys`). */
+export const DEFAULT_MAX_REPLAY_KEYS = 2_000_000
+
+/**
+ * The store is full of unexpired keys: refusing is safer than forgetting one. The message
+ * says what to change; it holds no key.
+ */
 export class NonceStoreFullError extends Error {
   override readonly name = 'NonceStoreFullError'
+  constructor(readonly maxKeys: number) {
+    super(
+      `the replay store holds its maximum of ${maxKeys} live keys: raise replay.maxKeys (at least 2 × peak requests/s × replay.ttlSeconds) or lower replay.ttlSeconds`,
+    )
+  }
 }

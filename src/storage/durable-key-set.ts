@@ -46,6 +46,9 @@ export interface DurableKeySet {
   release(key: string): Promise<void>
   /** Deletes every expired record (writer operations of PURGE_CHUNK each) and drops them from memory. */
   purge(): Promise<void>
+  /** Keys held in memory now (live, or expired and not swept yet). */
+  size(): number
+  readonly maxEntries: number
 }
 
 /**
@@ -117,6 +120,8 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
   }
 
   return {
+    maxEntries: keys.maxEntries,
+    size: () => keys.size,
     claim: (key, expiresAt, options = {}) => claim(key, expiresAt, options),
     async release(key) {
       const expiresAt = keys.expiryOf(key)

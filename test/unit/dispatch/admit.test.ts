@@ -58,12 +58,22 @@ describe('admission', () => {
 
   it('replay_store_unavailable: the nonce store cannot answer', async () => {
     const db = openSqliteDatabase(':memory:')
-    const nonces = createMemoryNonceStore({ maxEntries: 1 })
+    const nonces = { ...createMemoryNonceStore(), claim: () => Promise.reject(new Error('connection reset')) }
     const admit = createAdmission({ nonces, queue: createSqliteJobQueue(db), router: createRouter([route]), ttlSeconds: 600 })
-    await nonces.claim('filler', 600)
     const request = event('Ev4')
     await expect(admit({ request, keys: nonceKeys(request, sig(5)), requestId: 'r', receivedAt: 0 })).rejects.toMatchObject({
       code: 'replay_store_unavailable',
+    })
+  })
+
+  it('replay_store_full: the nonce store is full of live keys', async () => {
+    const db = openSqliteDatabase(':memory:')
+    const nonces = createMemoryNonceStore({ maxEntries: 1 })
+    const admit = createAdmission({ nonces, queue: createSqliteJobQueue(db), router: createRouter([route]), ttlSeconds: 600 })
+    await nonces.claim('filler', 600)
+    const request = event('Ev5')
+    await expect(admit({ request, keys: nonceKeys(request, sig(6)), requestId: 'r', receivedAt: 0 })).rejects.toMatchObject({
+      code: 'replay_store_full',
     })
   })
 })
