@@ -34,7 +34,7 @@ export interface GatewayConfig {
   }
   readonly log: ConfigFile['log']
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number; readonly maxKeys: number }
-  readonly queue: { readonly store: StoreLocation; readonly concurrency: number }
+  readonly queue: { readonly store: StoreLocation; readonly concurrency: number; readonly maxBacklog: number }
   readonly audit: { readonly store: StoreLocation }
   /** Prefix of this deployment's keys in a shared Redis. */
   readonly namespace: string
@@ -183,7 +183,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     log: config.log,
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds, maxKeys: config.replay.maxKeys },
-    queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency },
+    queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency, maxBacklog: config.queue.maxBacklog },
     audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
     namespace: config.namespace,
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),

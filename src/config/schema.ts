@@ -11,6 +11,7 @@ import { vaultSchema } from './vault-schema.js'
 import { DEFAULT_STEP_ERROR_MESSAGE } from '../functions/errors.js'
 import { compileBodySchema } from '../workflow/body-schema.js'
 import { DEFAULT_MAX_REPLAY_KEYS } from '../replay/nonce-store.js'
+import { DEFAULT_MAX_BACKLOG } from '../dispatch/job-queue.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
 
 export { secretRefSchema }
@@ -286,6 +287,11 @@ export const configSchema = z.strictObject({
       store: storeUrl.refine((u) => u !== 'memory', 'a queue must be durable: sqlite or redis').default('sqlite'),
       /** Deliveries in flight at once in each gateway process. */
       concurrency: z.number().int().min(1).max(1000).default(8),
+      /**
+       * Most jobs waiting or in delivery (all instances); at it, requests are refused with 503
+       * `queue_full` until delivery catches up, so a backlog cannot grow without bound.
+       */
+      maxBacklog: z.number().int().min(10).max(100_000_000).default(DEFAULT_MAX_BACKLOG),
     })
     .prefault({}),
   /** The tamper-evident record of every request, delivery and lifecycle event. */

@@ -3,7 +3,7 @@ import { NonceStoreFullError, type NonceStore } from '../replay/nonce-store.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
 import type { InboundRequest } from '../workflow/workflow-call.js'
 import type { JobPayload } from './job-payload.js'
-import type { JobQueue } from './job-queue.js'
+import { QueueFullError, type JobQueue } from './job-queue.js'
 import type { Route, Router } from './router.js'
 
 export type Admission =
@@ -15,7 +15,7 @@ export type Admission =
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError'
   constructor(
-    readonly code: 'replay_store_unavailable' | 'replay_store_full' | 'queue_unavailable',
+    readonly code: 'replay_store_unavailable' | 'replay_store_full' | 'queue_unavailable' | 'queue_full',
     options?: { cause?: unknown },
   ) {
     super(code, options)
@@ -108,7 +108,7 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     } catch (cause) {
       await releaseAll(claimed)
       // A queue whose idempotency keys are full is full of replay keys, as the nonce store can be.
-      throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : 'queue_unavailable', { cause })
+      throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : cause instanceof QueueFullError ? 'queue_full' : 'queue_unavailable', { cause })
     }
     return result === 'enqueued' ? { verdict: 'accepted', route: route.name, jobId } : { verdict: 'duplicate', route: route.name }
   }

@@ -1,7 +1,7 @@
 /**
  * Reason codes of routing and queueing. `unrouted` is answered 200 and recorded;
- * `queue_unavailable` is 503 (fail closed: Slack retries, nothing is lost).
+ * `queue_unavailable` and `queue_full` are 503 (fail closed: Slack retries, nothing is lost).
  */
-export const DISPATCH_CODES = ['unrouted', 'queue_unavailable'] as const
+export const DISPATCH_CODES = ['unrouted', 'queue_unavailable', 'queue_full'] as const
 
 export type DispatchCode = (typeof DISPATCH_CODES)[number]

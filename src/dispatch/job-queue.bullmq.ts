@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import { retryDelayMs } from './backoff.js'
 import { storedError, thrownOutcome } from './job-error.js'
 import type { BackoffPolicy, DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
-import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue } from './job-queue.js'
+import { DEFAULT_MAX_BACKLOG, QueueFullError, type ConsumeOptions, type JobConsumer, type JobHandler, type JobQueue } from './job-queue.js'
 
 export interface BullmqJobQueueOptions {
   /** A connection for enqueueing and listing. Fail-fast settings (no offline queue) make a down Redis a 503 at once. */
@@ -14,7 +14,15 @@ export interface BullmqJobQueueOptions {
   /** Key prefix, to share a Redis safely (default `slackgate`). */
   readonly prefix?: string
   readonly queueName?: string
+  /**
+   * Most jobs waiting, delayed or in delivery (`queue.maxBacklog`), across every instance: an
+   * enqueue is refused with QueueFullError while the count, read at most every 250 ms, is at it.
+   */
+  readonly maxBacklog?: number
 }
+
+/** How stale the backlog an enqueue checks may be. */
+const BACKLOG_READ_MS = 250
 
 interface JobData {
   readonly payload: unknown
@@ -37,12 +45,33 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   queue.on('error', () => undefined)
   const workers = new Set<Worker<JobData>>()
 
+  // The backlog as last read. Reading it costs Redis round trips, so it is read again at most
+  // every BACKLOG_READ_MS, in the background: the bound may be passed by what the instances
+  // enqueue in that time, and not further.
+  const maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG
+  let backlog: { count: number; at: number } | undefined
+  let reading: Promise<void> | undefined
+  function readBacklog(): Promise<void> {
+    reading ??= queue
+      .getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'paused', 'waiting-children')
+      .then((counts) => {
+        backlog = { count: Object.values(counts).reduce((a, b) => a + b, 0), at: Date.now() }
+      })
+      .finally(() => {
+        reading = undefined
+      })
+    return reading
+  }
+
   async function find(id: string): Promise<BullJob<JobData> | undefined> {
     return (await BullJob.fromId<JobData>(queue, id)) ?? undefined
   }
 
   return {
     async enqueue(job) {
+      if (backlog === undefined) await readBacklog()
+      else if (Date.now() - backlog.at > BACKLOG_READ_MS) readBacklog().catch(() => undefined)
+      if (backlog !== undefined && backlog.count >= maxBacklog) throw new QueueFullError(maxBacklog)
       const data: JobData = { payload: job.payload, backoff: job.backoff, enqueuedAt: Date.now() }
       const added = await queue.add(job.route, data, {
         jobId: job.id,

@@ -4,7 +4,7 @@ import type { SqliteDatabase } from '../storage/sqlite-database.js'
 import { retryDelayMs } from './backoff.js'
 import { storedError, thrownOutcome } from './job-error.js'
 import type { DeliveryOutcome, Job, JobInfo, JobState } from './job.js'
-import type { ConsumeOptions, EnqueueResult, JobConsumer, JobHandler, JobQueue } from './job-queue.js'
+import { DEFAULT_MAX_BACKLOG, QueueFullError, type ConsumeOptions, type EnqueueResult, type JobConsumer, type JobHandler, type JobQueue } from './job-queue.js'
 
 export interface SqliteJobQueueOptions {
   /** Clock in milliseconds; injectable for tests. */
@@ -19,6 +19,8 @@ export interface SqliteJobQueueOptions {
   readonly leaseMs?: number
   /** Most live idempotency keys held (`replay.maxKeys`); beyond it enqueues are refused. */
   readonly maxKeys?: number
+  /** Most jobs queued or in delivery (`queue.maxBacklog`); at it enqueues are refused with QueueFullError. */
+  readonly maxBacklog?: number
 }
 
 const SCHEMA = `
@@ -125,16 +127,27 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const retryDead = handle.prepare(
     `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, last_error = NULL WHERE id = ? AND state = 'dead'`,
   )
-  const dropJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state IN ('dead', 'queued')`)
+  const dropJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state IN ('dead', 'queued') RETURNING state`)
   const listAll = handle.prepare(`SELECT * FROM jobs ORDER BY enqueued_at, id LIMIT ?`)
   const listByState = handle.prepare(`SELECT * FROM jobs WHERE state = ? ORDER BY enqueued_at, id LIMIT ?`)
   const countByState = handle.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')
   const backoffOf = handle.prepare('SELECT backoff_base_ms, backoff_max_ms FROM jobs WHERE id = ?')
   const ping = handle.prepare('SELECT 1')
+  const countLive = handle.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'active')`)
+
+  // Jobs queued or in delivery, kept as they change (one process owns the file): an enqueue
+  // is refused while it is at the bound, so that a backlog cannot grow past it.
+  const maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG
+  let backlog = (countLive.get() as { n: number }).n
 
   /** Consumers' wake-ups; `scan` asks for a look at the whole table, not only fresh jobs. */
   const wakers = new Set<(scan: boolean) => void>()
-  const purgeTimer = setInterval(() => void idempotencyKeys.purge().catch(() => undefined), 60_000).unref()
+  const purgeTimer = setInterval(() => {
+    void idempotencyKeys.purge().catch(() => undefined)
+    // Counted again from the table now and then: a write that failed after its count changed
+    // (a batch rolled back) cannot leave the bound off for long.
+    backlog = (countLive.get() as { n: number }).n
+  }, 60_000).unref()
 
   // Jobs enqueued by this process, due now: a consumer here takes them by id, without
   // scanning the table. The scan (leases run out, retries come due, jobs from before a
@@ -169,9 +182,9 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
 
   function settle(job: Job, outcome: DeliveryOutcome): Promise<unknown> {
     return writer.run(() => {
-      if (outcome.ok) return completeJob.run(job.id)
+      if (outcome.ok) return leaves(completeJob.run(job.id))
       const error = storedError(outcome.error)
-      if (outcome.permanent || job.attempt >= job.maxAttempts) return buryJob.run(error, job.id)
+      if (outcome.permanent || job.attempt >= job.maxAttempts) return leaves(buryJob.run(error, job.id))
       const row = backoffOf.get(job.id) as Pick<JobRow, 'backoff_base_ms' | 'backoff_max_ms'> | undefined
       if (row === undefined) return undefined
       const delay = retryDelayMs(job.attempt, { baseDelayMs: row.backoff_base_ms, maxDelayMs: row.backoff_max_ms }, random)
@@ -179,8 +192,15 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     }, LOSABLE)
   }
 
+  /** A job left the backlog (delivered, or dead) if the statement changed its row. */
+  function leaves(result: { changes: number }): { changes: number } {
+    backlog -= result.changes
+    return result
+  }
+
   return {
     async enqueue(job, options = {}): Promise<EnqueueResult> {
+      if (backlog >= maxBacklog) throw new QueueFullError(maxBacklog)
       const at = now()
       const expiresAt = at + job.idempotencyTtlSeconds * 1000
       // The key and the job are written in one transaction: both are on disk, or neither.
@@ -205,6 +225,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       }
       if (claim === 'duplicate') return 'duplicate'
       if (claim === 'full') throw new NonceStoreFullError(idempotencyKeys.maxEntries)
+      backlog++
       if (taker !== undefined) {
         taker.deliver({ id: job.id, route: job.route, attempt: 1, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: JSON.parse(payload) as unknown })
       } else if (wakers.size > 0 && fresh.length < MAX_FRESH) {
@@ -325,11 +346,14 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     },
     async retry(id) {
       const r = await writer.run(() => retryDead.run(now(), id))
+      backlog += r.changes
       if (r.changes === 1) wakers.forEach((wake) => wake(true))
       return r.changes === 1
     },
     async drop(id) {
-      return (await writer.run(() => dropJob.run(id))).changes === 1
+      const dropped = (await writer.run(() => dropJob.get(id))) as Pick<JobRow, 'state'> | undefined
+      if (dropped?.state === 'queued') backlog--
+      return dropped !== undefined
     },
     async ping() {
       ping.get()

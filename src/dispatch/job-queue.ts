@@ -34,6 +34,7 @@ export interface JobConsumer {
  * that an operator can list, retry or drop. A job whose consumer crashed is delivered again.
  */
 export interface JobQueue {
+  /** Rejects with QueueFullError, storing nothing, while the backlog is at its bound. */
   enqueue(job: NewJob, options?: EnqueueOptions): Promise<EnqueueResult>
   consume(handler: JobHandler, options: ConsumeOptions): JobConsumer
   list(options?: { readonly state?: JobState; readonly limit?: number }): Promise<JobInfo[]>
@@ -45,4 +46,20 @@ export interface JobQueue {
   drop(id: string): Promise<boolean>
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+/** Most jobs waiting or in delivery unless configured (`queue.maxBacklog`). */
+export const DEFAULT_MAX_BACKLOG = 250_000
+
+/**
+ * The queue holds its maximum of jobs waiting or in delivery: delivery is not keeping up, and
+ * refusing new work (Slack retries a 503) is safer than a backlog without bound.
+ */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+  constructor(readonly maxBacklog: number) {
+    super(
+      `the queue holds its maximum of ${maxBacklog} jobs waiting or in delivery: delivery is not keeping up (raise queue.concurrency, add instances, or raise queue.maxBacklog)`,
+    )
+  }
 }

@@ -87,6 +87,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     exclusive: true,
     namespace: config.namespace,
     maxReplayKeys: config.replay.maxKeys,
+    maxBacklog: config.queue.maxBacklog,
   })
   const exposed = exposedDirectoryMode(config.dataDir)
   if (exposed !== undefined) {

@@ -64,6 +64,8 @@ export interface OpenStoresOptions {
   readonly namespace: string
   /** Most live replay keys an in-process store holds (`replay.maxKeys`). */
   readonly maxReplayKeys?: number
+  /** Most jobs waiting or in delivery (`queue.maxBacklog`). */
+  readonly maxBacklog?: number
 }
 
 /**
@@ -127,9 +129,10 @@ export function openStores(options: OpenStoresOptions): Stores {
 
     let queue: JobQueue
     const q = options.queue
-    if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path), maxKeys === undefined ? {} : { maxKeys })
+    const bound = options.maxBacklog === undefined ? {} : { maxBacklog: options.maxBacklog }
+    if (q.kind === 'sqlite') queue = createSqliteJobQueue(sqlite(q.path), { ...bound, ...(maxKeys !== undefined && { maxKeys }) })
     else if (q.kind === 'redis') {
-      queue = createBullmqJobQueue({ connection: redisStore('queue', q.url), workerConnection: () => redis(q.url, true), prefix: options.namespace })
+      queue = createBullmqJobQueue({ connection: redisStore('queue', q.url), workerConnection: () => redis(q.url, true), prefix: options.namespace, ...bound })
     } else throw new Error('a queue must be durable: sqlite or redis')
     closers.push(() => queue.close())
 

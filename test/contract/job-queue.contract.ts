@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DeliveryOutcome, Job, NewJob } from '../../src/dispatch/job.js'
-import type { JobConsumer, JobQueue } from '../../src/dispatch/job-queue.js'
+import { QueueFullError, type JobConsumer, type JobQueue } from '../../src/dispatch/job-queue.js'
 import { waitForQueueIdle } from '../helpers/queue-idle.js'
 
 export interface JobQueueFixture {
@@ -50,12 +50,17 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** The JobQueue contract; every adapter's test calls it with a factory. */
-export function describeJobQueue(name: string, factory: () => Promise<JobQueueFixture>, options: { skip?: boolean } = {}): void {
+/** What a contract test may ask of the adapter it gets. */
+export interface JobQueueSettings {
+  readonly maxBacklog?: number
+}
+
+export function describeJobQueue(name: string, factory: (settings?: JobQueueSettings) => Promise<JobQueueFixture>, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip === true)(`JobQueue contract: ${name}`, () => {
     const fixtures: JobQueueFixture[] = []
     const consumers: JobConsumer[] = []
-    async function make(): Promise<JobQueue> {
-      const f = await factory()
+    async function make(settings?: JobQueueSettings): Promise<JobQueue> {
+      const f = await factory(settings)
       fixtures.push(f)
       return f.queue
     }
@@ -70,6 +75,24 @@ export function describeJobQueue(name: string, factory: () => Promise<JobQueueFi
         await f.queue.close()
         await f.cleanup?.()
       }
+    })
+
+    it('refuses enqueues (QueueFullError, nothing stored) while maxBacklog jobs wait or are in delivery, and takes them once delivery catches up', async () => {
+      const queue = await make({ maxBacklog: 10 })
+      for (let i = 0; i < 10; i++) expect(await queue.enqueue(newJob())).toBe('enqueued')
+      // A shared queue reads its backlog at most every 250 ms: the refusal may come a little later.
+      let refusal: unknown
+      await waitFor(async () => {
+        refusal = await queue.enqueue(newJob()).then(() => undefined, (err: unknown) => err)
+        return refusal !== undefined
+      }, 3000)
+      expect(refusal).toBeInstanceOf(QueueFullError)
+      expect((refusal as Error).message).toMatch(/raise queue.concurrency, add instances, or raise queue.maxBacklog/)
+      const held = await queue.counts()
+      expect(held.queued + held.active).toBeLessThanOrEqual(60)
+      consume(queue, async () => ({ ok: true }))
+      await waitForQueueIdle(() => queue.counts())
+      await waitFor(async () => (await queue.enqueue(newJob()).then(() => true, () => false)), 3000)
     })
 
     it('delivers an enqueued job once, with its payload, then forgets it', async () => {

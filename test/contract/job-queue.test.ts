@@ -13,9 +13,9 @@ function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'slackgate-queue-')), 'sg.db')
 }
 
-describeJobQueue('sqlite', async () => {
+describeJobQueue('sqlite', async (settings) => {
   const db = openSqliteDatabase(tempDb())
-  return { queue: createSqliteJobQueue(db, { pollIntervalMs: 20 }), cleanup: async () => db.close() }
+  return { queue: createSqliteJobQueue(db, { pollIntervalMs: 20, ...settings }), cleanup: async () => db.close() }
 })
 
 describe('sqlite JobQueue', () => {
@@ -193,7 +193,7 @@ describe('sqlite JobQueue', () => {
 
 describeJobQueue(
   'bullmq',
-  async () => {
+  async (settings) => {
     const prefix = uniquePrefix().replace(/:$/, '')
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
     const workerConnections: Redis[] = []
@@ -205,6 +205,7 @@ describeJobQueue(
         return c
       },
       prefix,
+      ...settings,
     })
     return {
       queue,
