@@ -34,7 +34,7 @@ export interface GatewayConfig {
   }
   readonly log: ConfigFile['log']
   readonly replay: { readonly store: StoreLocation; readonly ttlSeconds: number; readonly maxKeys: number }
-  readonly queue: { readonly store: StoreLocation; readonly concurrency: number; readonly maxBacklog: number }
+  readonly queue: { readonly store: StoreLocation; readonly concurrency: number; readonly maxBacklog: number; readonly redisPersistence: ConfigFile['queue']['redisPersistence'] }
   readonly audit: { readonly store: StoreLocation }
   /** Prefix of this deployment's keys in a shared Redis. */
   readonly namespace: string
@@ -183,7 +183,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     },
     log: config.log,
     replay: { store: storeLocation(config.replay.store, dataDir, baseDir), ttlSeconds: config.replay.ttlSeconds, maxKeys: config.replay.maxKeys },
-    queue: { store: storeLocation(config.queue.store, dataDir, baseDir), concurrency: config.queue.concurrency, maxBacklog: config.queue.maxBacklog },
+    queue: {
+      store: storeLocation(config.queue.store, dataDir, baseDir),
+      concurrency: config.queue.concurrency,
+      maxBacklog: config.queue.maxBacklog,
+      redisPersistence: config.queue.redisPersistence,
+    },
     audit: { store: storeLocation(config.audit.store, dataDir, baseDir) },
     namespace: config.namespace,
     routes: config.routes.map((r) => (r.handler === undefined ? r : { ...r, handler: resolve(baseDir, r.handler) })),
@@ -249,6 +254,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, options:
   if (replayStore !== undefined) section(out, 'replay').store = replayStore
   const queueStore = nonEmpty(env.SLACKGATE_QUEUE_STORE)
   if (queueStore !== undefined) section(out, 'queue').store = queueStore
+  const redisPersistence = nonEmpty(env.SLACKGATE_REDIS_PERSISTENCE)
+  if (redisPersistence !== undefined) section(out, 'queue').redisPersistence = redisPersistence
   const auditStore = nonEmpty(env.SLACKGATE_AUDIT_STORE)
   if (auditStore !== undefined) section(out, 'audit').store = auditStore
   const namespace = nonEmpty(env.SLACKGATE_NAMESPACE)

@@ -292,6 +292,11 @@ export const configSchema = z.strictObject({
        * `queue_full` until delivery catches up, so a backlog cannot grow without bound.
        */
       maxBacklog: z.number().int().min(10).max(100_000_000).default(DEFAULT_MAX_BACKLOG),
+      /**
+       * A Redis queue: `check` (refuse to start unless Redis says `appendonly yes`), `trusted`
+       * (a provider that persists and refuses CONFIG), or `volatile` (acked jobs die with Redis).
+       */
+      redisPersistence: z.enum(['check', 'trusted', 'volatile']).default('check'),
     })
     .prefault({}),
   /** The tamper-evident record of every request, delivery and lifecycle event. */

@@ -4,6 +4,8 @@ import type { GatewayConfig } from '../config/load.js'
 import { CLAIM_TTL_MS, claimNamespace, claimRefusal, deploymentFingerprint } from './deployment-claim.js'
 import type { StoreProbe, Stores } from './open-stores.js'
 import { displayStoreUrl } from './store-problem.js'
+import { persistenceVerdict, readRedisPersistence, type PersistenceVerdict } from './redis-persistence.js'
+import type { Redis } from 'ioredis'
 
 /**
  * This deployment's hold on its namespace, renewed while it runs. Until every Redis it uses
@@ -48,8 +50,15 @@ export async function checkStores(
   const fingerprint = deploymentFingerprint(config.routes)
   const { namespace } = config
   const holds = new Map<string, boolean>()
+  const persistence = persistenceGate(config, logger)
   for (const [url, client] of stores.redis) {
-    const result = await claimNamespace(client, namespace, fingerprint).catch(() => undefined)
+    // A Redis that answers is asked how it persists before anything is queued in it.
+    const reachable = await client.ping().then(() => true, () => false)
+    if (reachable) {
+      const verdict = await persistence.check(url, client)
+      if (!verdict.ok) throw new ConfigError('invalid_config', [{ key: 'queue.redisPersistence', message: verdict.problem }])
+    }
+    const result = reachable ? await claimNamespace(client, namespace, fingerprint).catch(() => undefined) : undefined
     if (result?.ok === false) {
       throw new ConfigError('invalid_config', [{ key: 'namespace', message: claimRefusal(namespace, displayStoreUrl(url), fingerprint, result.heldBy) }])
     }
@@ -65,6 +74,8 @@ export async function checkStores(
     await Promise.all(
       [...stores.redis].map(async ([url, client]) => {
         try {
+          // A Redis that did not answer at start is claimed only once it says it persists.
+          if (!(await persistence.passed(url, client))) return void holds.set(url, false)
           const result = await claimNamespace(client, namespace, fingerprint)
           if (!result.ok && holds.get(url) !== false) {
             logger.error({ namespace, url: displayStoreUrl(url), heldBy: result.heldBy, fingerprint }, 'another deployment holds this namespace: not queueing or delivering')
@@ -97,6 +108,43 @@ export async function checkStores(
     stop: () => {
       stopped = true
       clearTimeout(timer)
+    },
+  }
+}
+
+/**
+ * The persistence check of the queue's Redis (redis-persistence.ts): `check` gives the
+ * verdict (logging its note); `passed` is for a Redis that did not answer at start, checked
+ * once it answers and again until it passes (an operator may turn appendonly on meanwhile),
+ * its refusal logged once.
+ */
+function persistenceGate(config: GatewayConfig, logger: Logger) {
+  const queueUrl = config.queue.store.kind === 'redis' ? config.queue.store.url : undefined
+  const mode = config.queue.redisPersistence
+  const passedUrls = new Set<string>()
+  const refusedUrls = new Set<string>()
+  async function check(url: string, client: Redis): Promise<PersistenceVerdict> {
+    if (url !== queueUrl) return { ok: true }
+    const where = `the queue's Redis (${displayStoreUrl(url)})`
+    const read = mode === 'check' ? await readRedisPersistence(client) : { readable: false as const, error: 'not asked' }
+    const verdict = persistenceVerdict(mode, read, where)
+    if (verdict.ok) {
+      passedUrls.add(url)
+      if (verdict.note !== undefined) logger.warn({ store: 'queue', mode }, verdict.note)
+    }
+    return verdict
+  }
+  return {
+    check,
+    async passed(url: string, client: Redis): Promise<boolean> {
+      if (passedUrls.has(url) || url !== queueUrl) return true
+      if (!(await client.ping().then(() => true, () => false))) return false
+      const verdict = await check(url, client)
+      if (!verdict.ok && !refusedUrls.has(url)) {
+        refusedUrls.add(url)
+        logger.error({ store: 'queue', reason: 'queue_unavailable' }, `not queueing: ${verdict.problem}`)
+      }
+      return verdict.ok
     },
   }
 }

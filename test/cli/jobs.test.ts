@@ -70,7 +70,7 @@ describe('slackgate jobs', () => {
 
   it.skipIf(!redisAvailable)('refuses a queue in a Redis database the server does not have, instead of listing another', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slackgate-jobs-'))
-    writeFileSync(join(dir, 'slackgate.yaml'), `queue: { store: "${REDIS_URL.replace(/\/\d*$/, '')}/999" }\n`)
+    writeFileSync(join(dir, 'slackgate.yaml'), `queue: { store: "${REDIS_URL.replace(/\/\d*$/, '')}/999", redisPersistence: volatile }\n`)
     const list = runCli(['jobs', 'list', '--config', join(dir, 'slackgate.yaml')])
     expect(list.status).toBe(2)
     expect(list.stderr).toContain('queue.store: the database number in the URL does not exist on the server at redis://')

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 
@@ -24,14 +27,22 @@ export interface OwnRedis {
   stop(): Promise<void>
 }
 
-export async function ownRedis(): Promise<OwnRedis> {
+export interface OwnRedisOptions {
+  /** An append-only file with this fsync policy, in a directory of its own; none by default. */
+  readonly appendfsync?: 'always' | 'everysec' | 'no'
+}
+
+export async function ownRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort()
   let child: ChildProcess | undefined
   const url = `redis://127.0.0.1:${port}`
+  // A directory of its own, so that appendonly can also be turned on while it runs.
+  const dir = ['--dir', mkdtempSync(join(tmpdir(), 'slackgate-redis-'))]
+  const persistence = options.appendfsync === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', options.appendfsync]
   return {
     url,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...dir, ...persistence], { stdio: 'ignore' })
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
       probe.on('error', () => undefined)
       for (let i = 0; i < 100; i++) {

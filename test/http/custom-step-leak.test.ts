@@ -376,7 +376,7 @@ describe.skipIf(!redisAvailable)('custom steps, distributed (Redis queue): no st
     writeFileSync(
       join(dir, 'slackgate.yaml'),
       `namespace: ${namespace}
-queue: { store: "${REDIS_URL}" }
+queue: { store: "${REDIS_URL}", redisPersistence: volatile }
 vault: { masterKey: { ref: env:MASTER } }
 slack: { apiUrl: "${slack.url}" }
 routes:

@@ -384,7 +384,7 @@ describe.skipIf(!redisAvailable)('custom steps on a shared Redis queue', () => {
       join(shared, 'slackgate.yaml'),
       `slack: { apiUrl: "${slack.url}" }
 namespace: ${namespace}
-queue: { store: "${REDIS_URL}" }
+queue: { store: "${REDIS_URL}", redisPersistence: volatile }
 replay: { store: "${REDIS_URL}" }
 vault: { masterKey: { ref: env:MASTER } }
 routes:

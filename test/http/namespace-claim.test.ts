@@ -28,7 +28,7 @@ beforeAll(async () => {
   }
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-namespace-'))
   file = join(dir, 'slackgate.yaml')
-  writeFileSync(file, `queue: { store: "${redis.url}" }\nroutes:\n  - { name: deploy, match: { command: /deploy }, public: true, forward: { url: "${sink.url}" } }\n`)
+  writeFileSync(file, `queue: { store: "${redis.url}", redisPersistence: volatile }\nroutes:\n  - { name: deploy, match: { command: /deploy }, public: true, forward: { url: "${sink.url}" } }\n`)
 })
 afterEach(async () => {
   await t?.close()

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-queue-down-'))
   writeFileSync(
     join(dir, 'slackgate.yaml'),
-    `queue: { store: "${redis.url}" }
+    `queue: { store: "${redis.url}", redisPersistence: volatile }
 sources:
   - { name: github, preset: github, secrets: [{ ref: env:GH }] }
 routes:

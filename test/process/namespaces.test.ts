@@ -21,7 +21,7 @@ const env = (name: string) => ({ SLACK_SIGNING_SECRET: SECRET, HOST: '127.0.0.1'
 
 function writeConfig(namespace: string, routes: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'slackgate-ns-')), 'slackgate.yaml')
-  writeFileSync(file, `namespace: ${namespace}\nreplay: { store: "${REDIS_URL}" }\nqueue: { store: "${REDIS_URL}" }\nroutes:\n${routes}`)
+  writeFileSync(file, `namespace: ${namespace}\nreplay: { store: "${REDIS_URL}" }\nqueue: { store: "${REDIS_URL}", redisPersistence: volatile }\nroutes:\n${routes}`)
   return file
 }
 

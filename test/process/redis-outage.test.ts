@@ -23,7 +23,7 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'slackgate.yaml'),
     `replay: { store: "${redis.url}" }
-queue: { store: "${redis.url}" }
+queue: { store: "${redis.url}", redisPersistence: volatile }
 routes:
   - name: mentions
     match: { event: app_mention }

@@ -77,7 +77,7 @@ describe.skipIf(!postgresAvailable)('a misconfigured PostgreSQL audit store is a
 describe.skipIf(!redisAvailable)('a misconfigured Redis store is a startup error naming the key and the fix', () => {
   it('a failed AUTH, for each store on that Redis, and no password in the message', async () => {
     const url = redisBase.replace('redis://', 'redis://nosuchuser:leaktest-redis-password@')
-    const err = await refusal(`replay: { store: "${url}" }\nqueue: { store: "${url}" }`)
+    const err = await refusal(`replay: { store: "${url}" }\nqueue: { store: "${url}", redisPersistence: volatile }`)
     expect(err.problems.map((p) => p.key)).toEqual(['replay.store', 'queue.store'])
     expect(err.message).toContain('authentication failed (WRONGPASS')
     expect(err.message).toContain('correct the user and password in the URL')
@@ -85,7 +85,7 @@ describe.skipIf(!redisAvailable)('a misconfigured Redis store is a startup error
   })
 
   it('a database number the server does not have', async () => {
-    const err = await refusal(`queue: { store: "${redisBase}/999" }`)
+    const err = await refusal(`queue: { store: "${redisBase}/999", redisPersistence: volatile }`)
     expect(err.problems).toEqual([{ key: 'queue.store', message: expect.stringContaining('the database number in the URL does not exist') }])
   })
 })
@@ -94,7 +94,7 @@ describe('an unreachable store is no startup error: the gateway starts and answe
   it('Redis and PostgreSQL refusing connections', async () => {
     const [redisPort, pgPort] = [await freePort(), await freePort()]
     const { gateway, lines } = await start(
-      `replay: { store: "redis://127.0.0.1:${redisPort}" }\nqueue: { store: "redis://127.0.0.1:${redisPort}" }\naudit: { store: "postgres://postgres@127.0.0.1:${pgPort}/test" }`,
+      `replay: { store: "redis://127.0.0.1:${redisPort}" }\nqueue: { store: "redis://127.0.0.1:${redisPort}", redisPersistence: volatile }\naudit: { store: "postgres://postgres@127.0.0.1:${pgPort}/test" }`,
     )
     const warned = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'a store did not answer at startup: serving 503 until it does')
     expect(warned.map((l) => l.store)).toEqual(['replay', 'queue', 'audit'])

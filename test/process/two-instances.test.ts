@@ -26,7 +26,7 @@ describe.skipIf(!redisAvailable)('two gateway processes sharing one Redis', () =
     writeFileSync(
       config,
       `replay: { store: "${url}" }
-queue: { store: "${url}" }
+queue: { store: "${url}", redisPersistence: volatile }
 routes:
   - name: mentions
     match: { event: app_mention }
