@@ -57,7 +57,9 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
     const registry = deps.registries.get(route.handler as string)
     const handler = registry?.find(request)
     if (handler === undefined) return { ok: false, permanent: true, error: `no handler for this ${request.kind} in ${route.handler}` }
-    const log = deps.logger.child({ jobId: job.id, slackRoute: job.route, attempt: job.attempt })
+    // Built on the handler's first use of `log`: most handlers never log.
+    let log: Logger | undefined
+    const logOf = () => (log ??= deps.logger.child({ jobId: job.id, slackRoute: job.route, attempt: job.attempt }))
     const session = step === undefined ? undefined : createStepSession()
     const tokens = deps.stepTokens
     const sealed = payload.stepToken
@@ -76,7 +78,9 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
         },
         say: tools.say,
         installations: tools.installations,
-        log,
+        get log() {
+          return logOf()
+        },
         complete: controls.complete,
         fail: controls.fail,
         keepOpen: controls.keepOpen,

@@ -210,7 +210,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ...(outcome.ok && typeof receivedAt === 'number' && { endToEndSeconds: (Date.now() - receivedAt) / 1000 }),
       })
       const fields = { jobId: job.id, slackRoute: job.route, attempt: job.attempt, maxAttempts: job.maxAttempts }
-      if (outcome.ok) workerLog.info(fields, 'delivered')
+      // A delivery is in the audit log and the metrics: a log line of its own per request, on
+      // the path that shares the core with the ack, is kept for debugging. Failures are logged.
+      if (outcome.ok) workerLog.debug(fields, 'delivered')
       else workerLog.warn({ ...fields, permanent: outcome.permanent, error: scrubSecrets(outcome.error) }, 'delivery failed')
       // Queued before the attempt is settled, so in the embedded file the record commits no
       // later than the settlement; not awaited, so the delivery slot is free at once. The work
