@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
  * after a crash in the middle of the delivery itself.
  */
 const LOSABLE = { durable: false } as const
+const SETTLE = { durable: false, oneStatement: true } as const
 
 /** A running consumer of this process, as the enqueue sees it for a hand-off. */
 interface LocalConsumer {
@@ -189,7 +190,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       if (row === undefined) return undefined
       const delay = retryDelayMs(job.attempt, { baseDelayMs: row.backoff_base_ms, maxDelayMs: row.backoff_max_ms }, random)
       return rescheduleJob.run(now() + delay, error, job.id)
-    }, LOSABLE)
+      // Whichever way it goes, one statement writes: it needs no savepoint to roll back alone.
+    }, SETTLE)
   }
 
   /** A job left the backlog (delivered, or dead) if the statement changed its row. */
