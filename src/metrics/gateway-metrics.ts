@@ -203,6 +203,13 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   }
 
   let lastDeliveryAt: number | undefined
+  // The children of the per-request series, bound once per label set: prom-client would
+  // otherwise hash the labels on every observation, on the path that answers Slack. The
+  // label values are bounded (routes, reasons and endpoints are), so these maps are too.
+  const requestChildren = new Map<string, ReturnType<typeof requests.labels>>()
+  const ackChildren = new Map<string, ReturnType<typeof ackDuration.labels>>()
+  const attemptChildren = new Map<string, ReturnType<typeof attempts.labels>>()
+  const deliveryChildren = new Map<string, ReturnType<typeof deliveryDuration.labels>>()
 
   return {
     contentType: register.contentType,
@@ -213,8 +220,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     observeRequest({ endpoint, verdict, reason, route, rule, seconds }) {
       const e = endpointLabel(endpoint)
       const r = nameLabel(route)
-      requests.inc({ endpoint: e, route: r, verdict, reason: reasonLabel(reason) })
-      if (Number.isFinite(seconds) && seconds >= 0) ackDuration.observe({ endpoint: e, verdict }, seconds)
+      const why = reasonLabel(reason)
+      bound(requestChildren, `${e}\0${r}\0${verdict}\0${why}`, () => requests.labels({ endpoint: e, route: r, verdict, reason: why })).inc()
+      if (Number.isFinite(seconds) && seconds >= 0) bound(ackChildren, `${e}\0${verdict}`, () => ackDuration.labels({ endpoint: e, verdict })).observe(seconds)
       if (verdict === 'duplicate') duplicates.inc({ route: r })
       if (verdict === 'denied') denials.inc({ route: r, rule: nameLabel(rule), reason: reasonLabel(reason) })
     },
@@ -228,8 +236,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
 
     observeDelivery({ route, outcome, seconds, endToEndSeconds }) {
       const r = nameLabel(route)
-      attempts.inc({ route: r, outcome })
-      if (Number.isFinite(seconds) && seconds >= 0) deliveryDuration.observe({ route: r, outcome }, seconds)
+      const key = `${r}\0${outcome}`
+      bound(attemptChildren, key, () => attempts.labels({ route: r, outcome })).inc()
+      if (Number.isFinite(seconds) && seconds >= 0) bound(deliveryChildren, key, () => deliveryDuration.labels({ route: r, outcome })).observe(seconds)
       if (outcome === 'dead') deadLetters.inc({ route: r })
       if (outcome === 'delivered') {
         lastDeliveryAt = now()
@@ -242,6 +251,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       return `${own}\n${proc}`
     },
   }
+}
+
+function bound<T>(children: Map<string, T>, key: string, make: () => T): T {
+  let child = children.get(key)
+  if (child === undefined) children.set(key, (child = make()))
+  return child
 }
 
 function median(values: readonly number[]): number {
