@@ -97,8 +97,10 @@ export function openStores(options: OpenStoresOptions): Stores {
     const settings: RedisOptions = blocking
       ? // BullMQ's blocking worker connections must wait out an outage...
         { maxRetriesPerRequest: null }
-      : // ...request-path ones must not: a down Redis is a 503 now, not a hung request.
-        { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 }
+      : // ...request-path ones must not: a down Redis is a 503 now, not a hung request. The
+        // commands of one event-loop turn (every request's nonce claims and job adds) go out
+        // in one write and come back in one read: auto-pipelining.
+        { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000, enableAutoPipelining: true }
     const client = new Redis(url, settings)
     const errors: unknown[] = []
     client.on('error', (err: unknown) => void (errors.push(err) > 4 && errors.shift()))
