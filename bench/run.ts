@@ -1,14 +1,16 @@
 // `npm run bench`: every figure slackgate quotes, measured side by side in one run.
-// Servers run pinned to core 0 and the load generator to core 1 (taskset). Needs Redis for
-// the distributed rows (REDIS_URL, default redis://127.0.0.1:6379, database 9 is flushed) and
-// PostgreSQL (DATABASE_URL; a database slackgate_bench is created afresh).
+// Servers run pinned to core 0 and the load generator to core 1 (taskset). The distributed
+// rows run against a redis-server the bench starts itself (redis-server on PATH; append-only,
+// fsync per --redis-fsync; killed by pid at the end) and PostgreSQL (DATABASE_URL; a database
+// slackgate_bench is created afresh).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Command } from 'commander'
 import pg from 'pg'
 import { sqliteAuditGrowth, type AuditGrowthRow } from './growth-audit.js'
 import { redisNonceGrowth, sqliteNonceGrowth, type NonceGrowthRow } from './growth-nonces.js'
-import { baseline, bolt, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
-import { machine, table, fmt } from './lib/report.js'
+import { baseline, bolt, DRAIN_LIMIT_MS, measure, noop, slackgate, type HttpRun, type MeasureOptions, type Scenario } from './http.js'
+import { startRedis } from './lib/redis-server.js'
+import { capacityNote, capacityTable, componentRows, deliveryNote, deliveryTable, latencyTable, machine, table, fmt } from './lib/report.js'
 import { median } from './lib/stats.js'
 import { microPolicy } from './micro-policy.js'
 import { microTokens } from './micro-tokens.js'
@@ -19,9 +21,13 @@ const cli = new Command()
   .option('--duration <s>', 'seconds per measured HTTP run', '10')
   .option('--growth-duration <s>', 'seconds per HTTP growth run', '5')
   .option('--skip-growth', 'only the micro and HTTP comparisons')
+  .option('--offered-rate <n>', 'requests/s of the open-loop latency rows', '1000')
+  .option('--redis-fsync <policy>', "the bench Redis's appendfsync: always or everysec", 'always')
   .parse()
-const opts = cli.opts<{ rounds: string; duration: string; growthDuration: string; skipGrowth?: boolean }>()
-const redisUrl = `${(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d*$/, '')}/9`
+const opts = cli.opts<{ rounds: string; duration: string; growthDuration: string; skipGrowth?: boolean; offeredRate: string; redisFsync: string }>()
+if (opts.redisFsync !== 'always' && opts.redisFsync !== 'everysec') throw new Error('--redis-fsync is always or everysec')
+const offeredRate = Number(opts.offeredRate)
+if (!(offeredRate > 0)) throw new Error('--offered-rate is a number of requests/s above 0')
 const databaseUrl = await freshDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'slackgate_bench')
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
@@ -45,30 +51,55 @@ for (const engine of ['undici', 'autocannon'] as const) {
   ceilings.push({ engine, rps: run.load.rps })
 }
 
+// Killed by pid below, or by its exit hook if the bench fails before that.
+const redis = await startRedis(opts.redisFsync)
+log(`redis-server ${redis.pid} at ${redis.url}, appendonly yes, appendfsync ${redis.fsync}`)
 const embedded = slackgate('slackgate embedded (SQLite)', { mode: 'embedded' })
-const distributed = slackgate('slackgate distributed (Redis, PostgreSQL audit)', { mode: 'distributed', redisUrl, databaseUrl })
+const distributed = slackgate(
+  'slackgate distributed (Redis, PostgreSQL audit)',
+  { mode: 'distributed', redisUrl: redis.url, databaseUrl },
+  { components: { redis: { pid: redis.pid }, postgres: { command: 'postgres' } }, prepare: () => redis.flush() },
+)
 const contenders: Scenario[] = [baseline, bolt, embedded, distributed]
 const runs: HttpRun[] = []
+const offeredRuns: HttpRun[] = []
 for (let round = 1; round <= Number(opts.rounds); round++) {
   for (const scenario of contenders) {
     log(`http round ${round}: ${scenario.name}`)
     runs.push(await measure(scenario, round, http))
+    log(`http round ${round}: ${scenario.name} at ${offeredRate} req/s offered`)
+    offeredRuns.push(await measure(scenario, round, { ...http, rate: offeredRate }))
   }
 }
-const summary = contenders.map((s) => {
-  const mine = runs.filter((r) => r.server === s.name)
-  const pick = (f: (r: HttpRun) => number) => median(mine.map(f))
-  return {
-    server: s.name,
-    rps: Math.round(pick((r) => r.load.rps)),
-    p50: pick((r) => r.load.p50),
-    p99: pick((r) => r.load.p99),
-    max: Math.max(...mine.map((r) => r.load.max)),
-    non2xx: mine.reduce((n, r) => n + r.load.non2xx + r.load.errors, 0),
-    peakRssMb: Math.max(...mine.map((r) => r.peakRssMb)),
-    cpuMicrosPerRequest: Math.round(pick((r) => r.cpuMicrosPerRequest)),
-  }
-})
+const summarise = (all: readonly HttpRun[]) =>
+  contenders.map((s) => {
+    const mine = all.filter((r) => r.server === s.name)
+    const pick = (f: (r: HttpRun) => number) => median(mine.map(f))
+    const queues = mine.flatMap((r) => (r.queue === undefined ? [] : [r.queue]))
+    const unavailable: Record<string, number> = {}
+    for (const r of mine) for (const [reason, n] of Object.entries(r.load.unavailable)) unavailable[reason] = (unavailable[reason] ?? 0) + n
+    return {
+      server: s.name,
+      rps: Math.round(pick((r) => r.load.rps)),
+      ackedPerSecond: Math.round(pick((r) => r.ackedPerSecond)),
+      deliveredPerSecond: Math.round(pick((r) => r.deliveredPerSecond)),
+      p50: pick((r) => r.load.p50),
+      p99: pick((r) => r.load.p99),
+      max: Math.max(...mine.map((r) => r.load.max)),
+      non2xx: mine.reduce((n, r) => n + r.load.non2xx + r.load.errors, 0),
+      unavailable,
+      peakRssMb: Math.max(...mine.map((r) => r.peakRssMb)),
+      cpuMicrosPerRequest: Math.round(pick((r) => r.cpuMicrosPerRequest)),
+      // The worst round: a backlog that grows or does not drain in one round is the finding.
+      ...(queues.length > 0 && {
+        backlogEnd: Math.max(...queues.map((q) => q.backlogEnd)),
+        drainSeconds: queues.some((q) => q.drainSeconds === null) ? null : Math.max(...queues.map((q) => q.drainSeconds ?? 0)),
+      }),
+    }
+  })
+const summary = summarise(runs)
+const offered = summarise(offeredRuns)
+const components = componentRows(runs.filter((r) => r.server === distributed.name))
 const base = summary[0] as (typeof summary)[number]
 const withRatios = summary.map((s) => ({
   ...s,
@@ -93,7 +124,7 @@ if (!opts.skipGrowth) {
   }
   for (const stored of [10_000, 1_000_000]) {
     log(`growth: nonce claims with ${stored} stored keys`)
-    growth.nonces.push(await sqliteNonceGrowth(stored), await redisNonceGrowth(redisUrl, stored))
+    growth.nonces.push(await sqliteNonceGrowth(stored), await redisNonceGrowth(redis.url, stored))
   }
   for (const records of [10_000, 1_000_000]) {
     log(`growth: audit log of ${records} records`)
@@ -101,7 +132,18 @@ if (!opts.skipGrowth) {
   }
 }
 
-const result = { machine: host, micro, tokens, policy, ceilings, http: { options: http, runs, summary: withRatios, boltRps }, growth }
+await redis.stop()
+
+const result = {
+  machine: host,
+  micro,
+  tokens,
+  policy,
+  ceilings,
+  redis: { appendfsync: redis.fsync },
+  http: { options: http, runs, summary: withRatios, boltRps, offeredRate, offeredRuns, offered, components },
+  growth,
+}
 const md = [
   `# slackgate bench, ${host.date.slice(0, 10)}`,
   '',
@@ -127,6 +169,22 @@ const md = [
   ),
   '',
   `slackgate embedded vs Bolt: ${round2((withRatios[2]?.rps ?? 0) / boltRps)}×. Load generator ceilings (no-op server): ${ceilings.map((c) => `${c.engine} ${fmt(c.rps)} req/s`).join(', ')}.`,
+  '',
+  `### Delivery beside ack (saturation rows above; ${fmt(offeredRate)} req/s offered below)`,
+  '',
+  deliveryTable([...summary, ...offered.map((o) => ({ ...o, server: `${o.server} @ ${fmt(offeredRate)} req/s` }))], DRAIN_LIMIT_MS / 1000),
+  '',
+  deliveryNote(DRAIN_LIMIT_MS / 1000),
+  '',
+  `### Latency at ${fmt(offeredRate)} req/s offered (open loop, ${http.connections} connections, from each request's scheduled send time)`,
+  '',
+  latencyTable(offered),
+  '',
+  `### CPU per component, distributed (saturation, medians; Redis appendonly yes, appendfsync ${redis.fsync})`,
+  '',
+  capacityTable(components),
+  '',
+  capacityNote(),
   '',
   ...(opts.skipGrowth
     ? []

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { LoadJob, LoadResult } from './load-client.js'
+import type { CpuSource, LoadJob, LoadResult } from './load-client.js'
 
 const client = fileURLToPath(new URL('./load-client.ts', import.meta.url))
 
@@ -19,4 +19,4 @@ export function runLoad(job: LoadJob, core = 1): Promise<LoadResult> {
   })
 }
 
-export type { LoadJob, LoadResult }
+export type { CpuSource, LoadJob, LoadResult }

@@ -6,8 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 export interface RunningServer {
   readonly pid: number
   readonly port: number
-  /** CPU seconds (user + system, all threads) the process has used so far. */
-  cpuSeconds(): number
   /** Stops the process (SIGTERM, then SIGKILL) and returns its peak resident set in MB. */
   stop(): Promise<{ peakRssMb: number }>
 }
@@ -48,7 +46,6 @@ export async function startServer(args: readonly string[], env: Record<string, s
   return {
     pid,
     port,
-    cpuSeconds: () => cpuSeconds(pid),
     async stop() {
       const peakRssMb = peakRss(pid)
       await terminate(child)
@@ -66,12 +63,6 @@ function accepts(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
-}
-
-function cpuSeconds(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 /** VmHWM: the process's peak resident set size so far. */
