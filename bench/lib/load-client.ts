@@ -5,6 +5,8 @@
 // anew (distinct trigger_ids); measured on one core, autocannon's per-request rebuild caps
 // it near 21k signed requests/s, below what the bare node:http baseline serves, which would
 // flatter every ratio. `npm run bench` measures both engines' ceilings in each run.
+// Without `rate` each connection sends as soon as its previous request is answered (closed
+// loop, saturation); with it, undici sends on a fixed schedule (open loop, see openLoop).
 import autocannon from 'autocannon'
 import * as hdr from 'hdr-histogram-js'
 import { Client, type Dispatcher } from 'undici'
