@@ -21,6 +21,8 @@ export interface SqliteJobQueueOptions {
   readonly maxKeys?: number
   /** Most jobs queued or in delivery (`queue.maxBacklog`); at it enqueues are refused with QueueFullError. */
   readonly maxBacklog?: number
+  /** Most jobs enqueued here that are listed in memory for a consumer to take by id (default 10,000). */
+  readonly maxListed?: number
 }
 
 const SCHEMA = `
@@ -155,7 +157,13 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   // restart or re-driven by an operator) runs on the poll timer and on explicit wakes.
   // The row is not read back: its fields and serialised payload are still at hand.
   let fresh: FreshJob[] = []
-  const MAX_FRESH = 10_000
+  const maxListed = options.maxListed ?? 10_000
+  // Due jobs may be in the table and not in `fresh`: enqueued while the list was full or no
+  // consumer ran here. Until a scan finds no more, a consumer with a free slot scans for them
+  // instead of waiting for the poll (which takes a handful at a time). Generations, so that a
+  // job stored apart while a scan runs is not forgotten by that scan's end.
+  let unlistedGeneration = 1
+  let scannedGeneration = 0
 
   // Better still, while this process's consumer has a free slot, an enqueue stores the job
   // already taken (active, attempt 1, leased) and hands it over once it is durable: no take
@@ -230,8 +238,10 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       backlog++
       if (taker !== undefined) {
         taker.deliver({ id: job.id, route: job.route, attempt: 1, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: JSON.parse(payload) as unknown })
-      } else if (wakers.size > 0 && fresh.length < MAX_FRESH) {
+      } else if (wakers.size > 0 && fresh.length < maxListed) {
         fresh.push({ id: job.id, route: job.route, maxAttempts: job.maxAttempts, enqueuedAt: at, payload })
+      } else {
+        unlistedGeneration++
       }
       wakers.forEach((wake) => wake(false))
       return 'enqueued'
@@ -250,7 +260,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
         filling = true
         try {
           while (running && inFlight < concurrency) {
-            const scanNow = scanAsked
+            const scanNow = scanAsked || (unlistedGeneration !== scannedGeneration && fresh.length === 0)
+            const generation = unlistedGeneration
             scanAsked = false
             // The slots are held while the take runs, so hand-offs cannot overfill them. Only
             // as many as there are jobs to take, unless the table is scanned: slots held for
@@ -265,6 +276,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
             } finally {
               inFlight -= slots - jobs.length
             }
+            // A scan that found fewer than it could take has taken every due job stored till then.
+            if (scanNow && jobs.length < slots) scannedGeneration = generation
             for (const job of jobs) deliver(job)
             if (jobs.length === 0 && !scanAsked) break
           }

@@ -238,3 +238,30 @@ describe.skipIf(!redisAvailable)('bullmq JobQueue', () => {
     connection.disconnect()
   })
 })
+
+describe('sqlite JobQueue under a backlog', () => {
+  it('delivers jobs enqueued past its in-memory list at full speed, not a poll at a time', async () => {
+    const db = openSqliteDatabase(tempDb())
+    // A poll that never comes during the test: only the consumer's own scans can take them.
+    const queue = createSqliteJobQueue(db, { maxListed: 10, pollIntervalMs: 600_000 })
+    let open: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const delivered = new Set<string>()
+    const consumer = queue.consume(async (job) => {
+      await gate
+      delivered.add(job.id)
+      return { ok: true }
+    }, { concurrency: 4 })
+    const ids: string[] = []
+    for (let i = 0; i < 200; i++) {
+      const job = newJob()
+      ids.push(job.id)
+      await queue.enqueue(job)
+    }
+    open()
+    await waitFor(() => delivered.size === ids.length, 5000)
+    await consumer.stop()
+    await queue.close()
+    db.close()
+  })
+})
