@@ -49,25 +49,16 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
  * after a crash in the middle of the delivery itself.
  */
 const LOSABLE = { durable: false } as const
+/** Bookkeeping of one statement that a crash may lose (a take or a settlement). */
 const SETTLE = { durable: false, oneStatement: true } as const
 
-/** A running consumer of this process, as the enqueue sees it for a hand-off. */
-interface LocalConsumer {
-  /** Takes a delivery slot if one is free. */
-  reserve(): boolean
-  /** Gives back a slot whose job was never stored. */
-  release(): void
-  /** Delivers a stored, taken job in the slot reserved for it. */
-  deliver(job: Job): void
-}
-
-/** A job this process enqueued, as stored, waiting for a consumer here to take it by id. */
-interface FreshJob {
+/** A job this process enqueued and holds in memory for its consumer: stored, not re-read. */
+interface HeldJob {
   readonly id: string
   readonly route: string
   readonly maxAttempts: number
   readonly enqueuedAt: number
-  readonly payload: string
+  readonly payload: unknown
 }
 
 interface JobRow {
@@ -98,6 +89,8 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   handle.exec(SCHEMA)
 
   const idempotencyKeys = openDurableKeySet(database, 'job_idempotency_keys', { now, ...(options.maxKeys !== undefined && { maxEntries: options.maxKeys }) })
+  // A job is stored `queued`. One this process will deliver from memory is stored due only
+  // later (run_at = now + lease): no scan takes it meanwhile, and no write takes it at all.
   const insertJob = handle.prepare(
     `INSERT INTO jobs (id, route, state, attempts, max_attempts, backoff_base_ms, backoff_max_ms, run_at, payload, enqueued_at)
      VALUES (?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?)`,
@@ -105,27 +98,23 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   // Two index-friendly lookups rather than one OR: leases that ran out, then due jobs.
   const expiredLeases = handle.prepare(`SELECT id FROM jobs WHERE state = 'active' AND lease_until <= ? LIMIT ?`)
   const dueJobs = handle.prepare(`SELECT id FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY run_at LIMIT ?`)
-  // A job handed straight to this process's consumer is stored already taken (see enqueue).
-  const insertTaken = handle.prepare(
-    `INSERT INTO jobs (id, route, state, attempts, max_attempts, backoff_base_ms, backoff_max_ms, run_at, lease_until, payload, enqueued_at)
-     VALUES (?, ?, 'active', 1, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const untake = handle.prepare(
-    `UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_until = NULL WHERE id = ? AND state = 'active'`,
-  )
   const takeJob = handle.prepare(
     `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? RETURNING *`,
   )
-  const takeFresh = handle.prepare(
-    `UPDATE jobs SET state = 'active', attempts = attempts + 1, lease_until = ? WHERE id = ? AND state = 'queued' RETURNING attempts`,
-  )
-  const completeJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state = 'active'`)
+  // Settling names the attempt: a job delivered from memory was never marked taken on disk.
+  const completeJob = handle.prepare(`DELETE FROM jobs WHERE id = ? AND state IN ('active', 'queued')`)
   const rescheduleJob = handle.prepare(
-    `UPDATE jobs SET state = 'queued', run_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND state = 'active'`,
+    `UPDATE jobs SET state = 'queued', attempts = ?, run_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND state IN ('active', 'queued')`,
   )
   const buryJob = handle.prepare(
-    `UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = ? WHERE id = ? AND state = 'active'`,
+    `UPDATE jobs SET state = 'dead', attempts = ?, lease_until = NULL, last_error = ? WHERE id = ? AND state IN ('active', 'queued')`,
   )
+  // A held job's attempt, written behind its delivery: the next batch commits it, and a crash
+  // after that counts the attempt (a job that crashes the process runs out of attempts).
+  const markHeld = handle.prepare(`UPDATE jobs SET state = 'active', attempts = 1, lease_until = ? WHERE id = ? AND state = 'queued'`)
+  // Jobs held in memory by a process that is gone: due again now (never attempted, so not a retry's back-off).
+  const releaseHeld = handle.prepare(`UPDATE jobs SET run_at = ? WHERE state = 'queued' AND attempts = 0 AND run_at > ?`)
+  const releaseOne = handle.prepare(`UPDATE jobs SET run_at = ? WHERE id = ? AND state = 'queued' AND attempts = 0`)
   const requeueActive = handle.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, lease_until = NULL WHERE state = 'active'`)
   const retryDead = handle.prepare(
     `UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, last_error = NULL WHERE id = ? AND state = 'dead'`,
@@ -143,7 +132,7 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
   const maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG
   let backlog = (countLive.get() as { n: number }).n
 
-  /** Consumers' wake-ups; `scan` asks for a look at the whole table, not only fresh jobs. */
+  /** Consumers' wake-ups; `scan` asks for a look at the whole table, not only held jobs. */
   const wakers = new Set<(scan: boolean) => void>()
   const purgeTimer = setInterval(() => {
     void idempotencyKeys.purge().catch(() => undefined)
@@ -152,40 +141,28 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     backlog = (countLive.get() as { n: number }).n
   }, 60_000).unref()
 
-  // Jobs enqueued by this process, due now: a consumer here takes them by id, without
-  // scanning the table. The scan (leases run out, retries come due, jobs from before a
-  // restart or re-driven by an operator) runs on the poll timer and on explicit wakes.
-  // The row is not read back: its fields and serialised payload are still at hand.
-  let fresh: FreshJob[] = []
+  // Jobs enqueued by this process, durable, held in memory for its consumer: delivered from
+  // here without a take (no write, no read back). `holding` counts them from the insert on,
+  // so that no more are held than `maxListed`. The scan (leases run out, retries come due,
+  // jobs from before a restart, re-driven by an operator, or not held) runs on the poll timer
+  // and when jobs were stored without being held.
+  let held: HeldJob[] = []
+  let holding = 0
+  let consumerRunning = false
   const maxListed = options.maxListed ?? 10_000
-  // Due jobs may be in the table and not in `fresh`: enqueued while the list was full or no
-  // consumer ran here. Until a scan finds no more, a consumer with a free slot scans for them
-  // instead of waiting for the poll (which takes a handful at a time). Generations, so that a
-  // job stored apart while a scan runs is not forgotten by that scan's end.
+  // Until a scan finds no more, a consumer with a free slot scans for jobs stored without
+  // being held instead of waiting for the poll. Generations, so that a job stored apart
+  // while a scan runs is not forgotten by that scan's end.
   let unlistedGeneration = 1
   let scannedGeneration = 0
 
-  // Better still, while this process's consumer has a free slot, an enqueue stores the job
-  // already taken (active, attempt 1, leased) and hands it over once it is durable: no take
-  // and no extra commit. A crash before or during the delivery leaves it active on disk, and
-  // it is requeued at the next start like any interrupted delivery.
-  let local: LocalConsumer | undefined
-
-  function take(limit: number, scan: boolean): Promise<Job[]> {
-    if (!scan && fresh.length === 0) return Promise.resolve([])
+  /** Up to `limit` due jobs from the table, marked taken. */
+  function scan(limit: number): Promise<Job[]> {
     return writer.run(() => {
       const at = now()
-      const jobs: Job[] = []
-      while (jobs.length < limit && fresh.length > 0) {
-        const job = fresh.shift() as FreshJob
-        const row = takeFresh.get(at + leaseMs, job.id) as Pick<JobRow, 'attempts'> | undefined
-        if (row !== undefined) jobs.push({ ...job, attempt: row.attempts, payload: JSON.parse(job.payload) as unknown })
-      }
-      if (!scan || jobs.length === limit) return jobs
-      const ids = expiredLeases.all(at, limit - jobs.length) as Array<{ id: string }>
-      if (jobs.length + ids.length < limit) ids.push(...(dueJobs.all(at, limit - jobs.length - ids.length) as Array<{ id: string }>))
-      for (const { id } of ids) jobs.push(toJob(takeJob.get(at + leaseMs, id) as JobRow))
-      return jobs
+      const ids = expiredLeases.all(at, limit) as Array<{ id: string }>
+      if (ids.length < limit) ids.push(...(dueJobs.all(at, limit - ids.length) as Array<{ id: string }>))
+      return ids.map(({ id }) => toJob(takeJob.get(at + leaseMs, id) as JobRow))
     }, LOSABLE)
   }
 
@@ -193,11 +170,11 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     return writer.run(() => {
       if (outcome.ok) return leaves(completeJob.run(job.id))
       const error = storedError(outcome.error)
-      if (outcome.permanent || job.attempt >= job.maxAttempts) return leaves(buryJob.run(error, job.id))
+      if (outcome.permanent || job.attempt >= job.maxAttempts) return leaves(buryJob.run(job.attempt, error, job.id))
       const row = backoffOf.get(job.id) as Pick<JobRow, 'backoff_base_ms' | 'backoff_max_ms'> | undefined
       if (row === undefined) return undefined
       const delay = retryDelayMs(job.attempt, { baseDelayMs: row.backoff_base_ms, maxDelayMs: row.backoff_max_ms }, random)
-      return rescheduleJob.run(now() + delay, error, job.id)
+      return rescheduleJob.run(job.attempt, now() + delay, error, job.id)
       // Whichever way it goes, one statement writes: it needs no savepoint to roll back alone.
     }, SETTLE)
   }
@@ -215,32 +192,34 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       const expiresAt = at + job.idempotencyTtlSeconds * 1000
       // The key and the job are written in one transaction: both are on disk, or neither.
       // A duplicate is answered from memory, before the payload is serialised.
-      let payload = ''
-      let taker: LocalConsumer | undefined
+      let hold = false
       let claim
       try {
         claim = await idempotencyKeys.claim(job.idempotencyKey, expiresAt, {
           alongside() {
-            payload = JSON.stringify(job.payload)
             const { id, route, maxAttempts, backoff } = job
-            taker = local?.reserve() === true ? local : undefined
-            if (taker === undefined) insertJob.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, payload, at)
-            else insertTaken.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, at, at + leaseMs, payload, at)
+            hold = consumerRunning && holding < maxListed
+            if (hold) holding++
+            insertJob.run(id, route, maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs, hold ? at + leaseMs : at, JSON.stringify(job.payload), at)
           },
           ...(options.onQueued !== undefined && { onQueued: options.onQueued }),
         })
       } catch (err) {
-        taker?.release()
+        if (hold) holding--
         throw err
       }
       if (claim === 'duplicate') return 'duplicate'
       if (claim === 'full') throw new NonceStoreFullError(idempotencyKeys.maxEntries)
       backlog++
-      if (taker !== undefined) {
-        taker.deliver({ id: job.id, route: job.route, attempt: 1, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: JSON.parse(payload) as unknown })
-      } else if (wakers.size > 0 && fresh.length < maxListed) {
-        fresh.push({ id: job.id, route: job.route, maxAttempts: job.maxAttempts, enqueuedAt: at, payload })
-      } else {
+      // Durable now: the consumer here may deliver it. The payload is the caller's object,
+      // not a copy read back; a handler that changes it changes only this attempt's view.
+      if (hold && consumerRunning) held.push({ id: job.id, route: job.route, maxAttempts: job.maxAttempts, enqueuedAt: at, payload: job.payload })
+      else {
+        // The consumer stopped while it was being stored: due now, for whoever consumes next.
+        if (hold) {
+          holding--
+          await writer.run(() => releaseOne.run(now(), job.id), SETTLE).catch(() => undefined)
+        }
         unlistedGeneration++
       }
       wakers.forEach((wake) => wake(false))
@@ -254,32 +233,39 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       const settled = new Set<Promise<void>>()
 
       let scanAsked = false
-      async function fill(scan: boolean): Promise<void> {
-        scanAsked ||= scan
+      async function fill(scanWanted: boolean): Promise<void> {
+        scanAsked ||= scanWanted
         if (filling || !running) return
         filling = true
         try {
-          while (running && inFlight < concurrency) {
-            const scanNow = scanAsked || (unlistedGeneration !== scannedGeneration && fresh.length === 0)
+          // Held jobs first: taking them costs nothing. One held for half its lease is left to
+          // the scan, which may take it once the lease is over: never both.
+          while (running && inFlight < concurrency && held.length > 0) {
+            const job = held.shift() as HeldJob
+            holding--
+            if (now() - job.enqueuedAt > leaseMs / 2) continue
+            inFlight++
+            // Not awaited: the delivery starts now, not a batch later.
+            writer.run(() => markHeld.run(now() + leaseMs, job.id), SETTLE).catch((err: unknown) => onError?.(err))
+            deliver({ ...job, attempt: 1 })
+          }
+          while (running && inFlight < concurrency && held.length === 0) {
+            const scanNow = scanAsked || unlistedGeneration !== scannedGeneration
+            if (!scanNow) break
             const generation = unlistedGeneration
             scanAsked = false
-            // The slots are held while the take runs, so hand-offs cannot overfill them. Only
-            // as many as there are jobs to take, unless the table is scanned: slots held for
-            // jobs that do not exist would turn every hand-off meanwhile away, to the slower
-            // take by id, and under load the consumer would never get back to hand-offs.
-            const slots = scanNow ? concurrency - inFlight : Math.min(concurrency - inFlight, fresh.length)
-            if (slots === 0) break
+            // The slots are held while the scan runs; jobs held meanwhile wait for the next fill.
+            const slots = concurrency - inFlight
             inFlight += slots
             let jobs: Job[] = []
             try {
-              jobs = await take(slots, scanNow)
+              jobs = await scan(slots)
             } finally {
               inFlight -= slots - jobs.length
             }
-            // A scan that found fewer than it could take has taken every due job stored till then.
-            if (scanNow && jobs.length < slots) scannedGeneration = generation
             for (const job of jobs) deliver(job)
-            if (jobs.length === 0 && !scanAsked) break
+            // A scan that found fewer than it could take has taken every due job stored till then.
+            if (jobs.length < slots) scannedGeneration = generation
           }
         } catch (err) {
           // The database is unavailable: say so; the next poll tries again.
@@ -287,52 +273,40 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
         } finally {
           filling = false
         }
+        if (running && inFlight < concurrency && held.length > 0) void fill(false)
       }
 
-      /** Runs one delivery in a slot already counted in `inFlight`. */
+      /**
+       * Runs one delivery in a slot already counted in `inFlight`. The slot is free once the
+       * handler has answered: settling is bookkeeping the writer batches, and waiting for it
+       * would let each slot deliver once per batch at most.
+       */
       function deliver(job: Job): void {
         const done = handler(job)
           .catch(thrownOutcome)
-          .then((outcome) => settle(job, outcome))
-          .catch((err: unknown) => onError?.(err))
-          .then(() => {
+          .then((outcome) => {
             inFlight--
-            settled.delete(done)
             void fill(false)
+            return settle(job, outcome)
           })
+          .catch((err: unknown) => onError?.(err))
+          .then(() => void settled.delete(done))
         settled.add(done)
-      }
-
-      const consumer: LocalConsumer = {
-        reserve() {
-          if (!running || inFlight >= concurrency) return false
-          inFlight++
-          return true
-        },
-        release() {
-          inFlight--
-          void fill(false)
-        },
-        deliver(job) {
-          if (running) return deliver(job)
-          // Stopped while the job was being stored: leave it queued for the next consumer.
-          inFlight--
-          void writer.run(() => untake.run(job.id), LOSABLE).then(
-            () => wakers.forEach((w) => w(false)),
-            (err: unknown) => onError?.(err),
-          )
-        },
       }
 
       const wake = (scan: boolean) => void fill(scan)
       wakers.add(wake)
       const timer = setInterval(() => wake(true), pollIntervalMs)
       // One process owns the embedded file (the gateway holds a lock on its data directory),
-      // so whatever is still active was interrupted by a crash: deliver it again now. Hand-offs
-      // start only after that, so that no job handed over is requeued under its consumer.
-      void writer.run(() => requeueActive.run(now())).then(
+      // so whatever is still active, or held for a consumer, was left by a crash: due again
+      // now. Jobs are held for this consumer only after that, so none of them is released.
+      void writer.run(() => {
+        const at = now()
+        requeueActive.run(at)
+        releaseHeld.run(at, at)
+      }).then(
         () => {
-          if (running) local ??= consumer
+          if (running) consumerRunning = true
           wake(true)
         },
         () => undefined,
@@ -341,10 +315,14 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
       return {
         async stop() {
           running = false
-          if (local === consumer) local = undefined
+          consumerRunning = false
           clearInterval(timer)
           wakers.delete(wake)
           await Promise.all(settled)
+          // Held jobs nobody will deliver here: due now, for whoever consumes next.
+          const left = held.splice(0)
+          holding -= left.length
+          if (left.length > 0) await writer.run(() => left.forEach((j) => releaseOne.run(now(), j.id))).catch((err: unknown) => onError?.(err))
         },
       }
     },
@@ -375,9 +353,10 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
     },
     async close() {
       clearInterval(purgeTimer)
-      local = undefined
+      consumerRunning = false
       wakers.clear()
-      fresh = []
+      held = []
+      holding = 0
     },
   }
 }

@@ -77,7 +77,7 @@ describe('sqlite JobQueue', () => {
   })
 
   describe('hand-off to a consumer in this process', () => {
-    it('stores a job taken already and delivers it, and a crash mid-delivery still redelivers it', async () => {
+    it('delivers a job it holds without taking it first, marks the attempt in the next batch, and a crash mid-delivery still redelivers it', async () => {
       const file = tempDb()
       const db = openSqliteDatabase(file)
       // A poll interval far beyond the test: only the hand-off can deliver this job.
@@ -94,6 +94,8 @@ describe('sqlite JobQueue', () => {
       const job = newJob()
       await queue.enqueue(job)
       await waitFor(() => started === 1)
+      // The attempt is written behind the delivery, by the next batch.
+      await waitFor(async () => (await queue.list())[0]?.state === 'active')
       expect(await queue.list()).toEqual([expect.objectContaining({ id: job.id, state: 'active', attempts: 1 })])
       db.close()
 
@@ -135,6 +137,7 @@ describe('sqlite JobQueue', () => {
       const jobs = Array.from({ length: 6 }, () => newJob())
       await Promise.all(jobs.map((j) => queue.enqueue(j)))
       await waitFor(() => release.length === 2)
+      await waitFor(async () => (await queue.list({ state: 'active' })).length === 2)
       expect((await queue.list({ state: 'queued' })).length).toBe(4)
       while (delivered.length < 6) {
         release.shift()?.()
