@@ -286,7 +286,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       store: storeUrl.refine((u) => u !== 'memory', 'a queue must be durable: sqlite or redis').default('sqlite'),
       /** Deliveries in flight at once in each gateway process. */
-      concurrency: z.number().int().min(1).max(1000).default(8),
+      concurrency: z.number().int().min(1).max(1000).default(32),
       /**
        * Most jobs waiting or in delivery (all instances); at it, requests are refused with 503
        * `queue_full` until delivery catches up, so a backlog cannot grow without bound.

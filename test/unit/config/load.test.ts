@@ -200,7 +200,7 @@ slack:
     const file = writeConfig('replay:\n  store: redis://127.0.0.1:6379/2\nqueue:\n  store: sqlite:queue.db\nroutes:\n  - { name: a, match: { command: /a }, handler: ./h.ts, public: true }\n')
     const config = loadConfig({ file, env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW })
     expect(config.replay).toEqual({ store: { kind: 'redis', url: 'redis://127.0.0.1:6379/2' }, ttlSeconds: 600, maxKeys: 2_000_000 })
-    expect(config.queue).toEqual({ store: { kind: 'sqlite', path: join(dir, 'queue.db') }, concurrency: 8, maxBacklog: 250_000, redisPersistence: 'check' })
+    expect(config.queue).toEqual({ store: { kind: 'sqlite', path: join(dir, 'queue.db') }, concurrency: 32, maxBacklog: 250_000, redisPersistence: 'check' })
     expect(config.routes[0]).toMatchObject({ handler: join(dir, 'h.ts'), retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 300_000 } })
     const embedded = loadConfig({ env: { SLACK_SIGNING_SECRET: SECRET, SLACKGATE_DATA_DIR: dir }, now: NOW })
     expect(embedded.replay.store).toEqual({ kind: 'sqlite', path: join(dir, 'slackgate.db') })
