@@ -17,10 +17,19 @@ export interface SlackgateSetup {
   /** Extra routes /cmd0 … beside /deploy, for the growth runs. */
   readonly extraRoutes?: number
   readonly bodyLimitBytes?: number
+  /** `replay.ttlSeconds`; absent: the gateway's default. */
+  readonly replayTtlSeconds?: number
+  /** `slack.timestampToleranceSeconds`; absent: the gateway's default. */
+  readonly timestampToleranceSeconds?: number
+}
+
+/** A started gateway and the data directory that holds its `slackgate.db`. */
+export interface RunningSlackgate extends RunningServer {
+  readonly dataDir: string
 }
 
 /** Starts `slackgate start` from the built package with a fresh data directory. */
-export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServer> {
+export async function startSlackgate(setup: SlackgateSetup): Promise<RunningSlackgate> {
   const dir = mkdtempSync(join(tmpdir(), 'slackgate-bench-'))
   const extra = setup.extraRoutes ?? 0
   // Every route has an access rule, as a real deployment would: the one the load hits
@@ -32,10 +41,13 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServ
     setup.mode === 'distributed'
       ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl }, audit: { store: setup.databaseUrl } }
       : {}
+  const dataDir = join(dir, 'data')
   const config = {
-    dataDir: join(dir, 'data'),
+    dataDir,
     server: { host: '127.0.0.1', bodyLimitBytes: setup.bodyLimitBytes ?? 1024 * 1024 * 2 },
     ...stores,
+    ...(setup.timestampToleranceSeconds !== undefined && { slack: { timestampToleranceSeconds: setup.timestampToleranceSeconds } }),
+    ...(setup.replayTtlSeconds !== undefined && { replay: { ...('replay' in stores ? stores.replay : {}), ttlSeconds: setup.replayTtlSeconds } }),
     routes,
   }
   // JSON is YAML: the config is written as the gateway reads it from users.
@@ -46,6 +58,7 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningServ
   })
   return {
     ...server,
+    dataDir,
     async stop() {
       const result = await server.stop()
       rmSync(dir, { recursive: true, force: true })
