@@ -31,12 +31,14 @@ export interface TestAppOptions {
   readonly namespaceRenewMs?: number
   /** Replaces the vault the gateway opens from its config (a memory vault that can be made to fail). */
   readonly vault?: Vault
+  /** The captured log's level (default info); a leak scan reads debug lines too. */
+  readonly logLevel?: 'info' | 'debug'
 }
 
 /** The real gateway (embedded stores in a fresh data directory), logs captured, clock pinned to NOW. */
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const lines: string[] = []
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
+  const logger = createLogger({ level: options.logLevel ?? 'info', destination: { write: (line: string) => void lines.push(line) } })
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'slackgate-app-'))
   const config = loadConfig({
     env: { SLACK_SIGNING_SECRET: SECRET, SLACKGATE_DATA_DIR: dataDir, ...options.env },

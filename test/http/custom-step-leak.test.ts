@@ -216,7 +216,7 @@ routes:
   - { name: slow, match: { function: leak_slow }, handler: ./steps.ts, public: true, retry: ${RETRY} }
 `,
     )
-    t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir, workers: true })
+    t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir, workers: true, logLevel: 'debug' })
 
     await runStep(step('post', 'the posting step'), 'leak_post')
     // Its first attempt fails in the Web API call (a 500), the second after it.
@@ -266,6 +266,8 @@ routes:
     const slowBody = event(slow, 'leak_slow')
     expect((await send('/slack/events', slowBody, slackHeaders(slowBody))).statusCode).toBe(200)
     await gate.entered
+    // A job delivered from memory has its attempt written by the next batch.
+    await waitFor(async () => (await t.gateway.stores.queue.list({ state: 'active' })).length === 1)
     live.push(...dataFiles(dataDir))
     jobsList('while a job is live')
     gate.release()
@@ -384,7 +386,7 @@ routes:
   - { name: slow, match: { function: leak_slow }, handler: ./steps.ts, public: true, retry: ${RETRY} }
 `,
     )
-    t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir: join(dir, 'data'), workers: true, env: { MASTER } })
+    t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir: join(dir, 'data'), workers: true, env: { MASTER }, logLevel: 'debug' })
     const run = async (callbackId: string, what: string) => {
       const s = newStep(steps.length + 1, what)
       steps.push(s)

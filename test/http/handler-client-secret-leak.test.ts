@@ -69,7 +69,7 @@ routes:
 `,
   )
   const env = { BOT: CONFIG_TOKEN, CLIENT_SECRET: FAKE_CLIENT_SECRET, MASTER: MASTER_KEY }
-  t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir: join(dir, 'data'), workers: true, env })
+  t = await testApp({ file: join(dir, 'slackgate.yaml'), dataDir: join(dir, 'data'), workers: true, env, logLevel: 'debug' })
 
   // T1 rotates and is due: refreshed on use. T2's refresh token is refused by Slack: wiped.
   const t1 = slack.issueRotating({ identity: { teamId: 'T1' } })

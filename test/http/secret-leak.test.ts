@@ -101,6 +101,8 @@ routes:
     dataDir: join(dir, 'data'),
     workers: true,
     env: { BOT: BOT_TOKEN, WF: WF_SECRET, SLACK_SIGNING_SECRET_PREVIOUS: OTHER_SECRET },
+    // Debug lines too: a leak in a line an operator turns on is still a leak.
+    logLevel: 'debug',
   })
 
   // The HTTP scenarios, each with the secrets in play.
