@@ -6,12 +6,22 @@ export interface SeriesCheck {
   readonly mean: number
   readonly min: number
   readonly max: number
-  /** Means of the samples in the run's 3rd and 4th quarters. */
-  readonly q3: number
-  readonly q4: number
-  /** Every sample of the second half lies within ±tolerance of its mean. */
+  /** Highest samples of the run's 3rd and 4th quarters. */
+  readonly q3Peak: number
+  readonly q4Peak: number
+  /** The series' known bound, where it has one. */
+  readonly ceiling?: number
+  /**
+   * Every sample of the second half lies within ±tolerance of its mean, or, for a series
+   * with a ceiling, at most (1 + tolerance / 2) × that ceiling.
+   */
   readonly withinBand: boolean
-  /** The 4th quarter's mean is at most (1 + tolerance / 2) × the 3rd's. */
+  /**
+   * The 4th quarter's peak is at most (1 + tolerance / 2) × the 3rd's; always true for a
+   * series with a ceiling, which cannot grow past it. Peaks, not means: a series that
+   * saw-tooths with a periodic purge, sampled at half its period, puts more troughs in one
+   * quarter than in the next.
+   */
   readonly noUpwardTrend: boolean
   readonly flat: boolean
 }
@@ -32,8 +42,9 @@ export const BACKLOG_FLOOR = 100
 
 /**
  * Judges the series of a soak run, each sample taken `t` seconds into a run of `seconds`:
- * over the second half, the key tables and the resident set must stay within ±tolerance of
- * their mean and not trend up (3rd quarter against 4th), and the backlog must stay bounded.
+ * over the second half, each series must stay within ±tolerance of its mean (or under its
+ * ceiling, where `ceilings` gives one) and not trend up (3rd quarter against 4th), and the
+ * backlog must stay bounded.
  *
  * @example
  * const verdict = soakVerdict(samples.map((s) => ({ t: s.t, rss: s.rssMb, backlog: s.backlog })), ['rss'], 600, 0.25)
@@ -44,6 +55,7 @@ export function soakVerdict<K extends string>(
   series: readonly K[],
   seconds: number,
   tolerance: number,
+  ceilings: Partial<Readonly<Record<K, number>>> = {},
 ): SoakVerdict {
   const q3 = samples.filter((s) => s.t > seconds / 2 && s.t <= (seconds * 3) / 4)
   const q4 = samples.filter((s) => s.t > (seconds * 3) / 4)
@@ -52,10 +64,23 @@ export function soakVerdict<K extends string>(
   const checks = series.map((name): SeriesCheck => {
     const values = half.map((s) => s[name])
     const m = mean(values)
-    const withinBand = values.every((v) => Math.abs(v - m) <= tolerance * m)
-    const [m3, m4] = [mean(q3.map((s) => s[name])), mean(q4.map((s) => s[name]))]
-    const noUpwardTrend = m4 <= m3 * (1 + tolerance / 2)
-    return { series: name, mean: m, min: Math.min(...values), max: Math.max(...values), q3: m3, q4: m4, withinBand, noUpwardTrend, flat: withinBand && noUpwardTrend }
+    const ceiling = ceilings[name]
+    const withinBand =
+      ceiling === undefined ? values.every((v) => Math.abs(v - m) <= tolerance * m) : values.every((v) => v <= ceiling * (1 + tolerance / 2))
+    const [p3, p4] = [Math.max(...q3.map((s) => s[name])), Math.max(...q4.map((s) => s[name]))]
+    const noUpwardTrend = ceiling !== undefined || p4 <= p3 * (1 + tolerance / 2)
+    return {
+      series: name,
+      mean: m,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      q3Peak: p3,
+      q4Peak: p4,
+      ...(ceiling !== undefined && { ceiling }),
+      withinBand,
+      noUpwardTrend,
+      flat: withinBand && noUpwardTrend,
+    }
   })
   const [b3, b4] = [mean(q3.map((s) => s.backlog)), mean(q4.map((s) => s.backlog))]
   const backlogBounded = b4 < BACKLOG_FLOOR || b4 <= b3 * (1 + tolerance)
