@@ -8,7 +8,7 @@ import type { JobHandler } from '../dispatch/job-queue.js'
 import type { Route } from '../dispatch/router.js'
 import type { BodyValidator } from '../workflow/body-schema.js'
 import type { CompletionResult, StepCompleter, StepCompletion } from './complete-step.js'
-import { DEFAULT_STEP_ERROR_MESSAGE, type StepErrorCode } from './errors.js'
+import { DEFAULT_STEP_ERROR_MESSAGE } from './errors.js'
 import { stepOf, type StepRef } from './step-of.js'
 import type { StepTokens } from './step-token.js'
 
@@ -87,7 +87,7 @@ export function createStepFinisher(deps: StepFinisherDeps, deliver: Delivery): J
       return { ok: false, permanent: true, error: `step_token_unreadable: ${err instanceof Error ? err.message : 'the token does not open'}` }
     }
     const expiresAt = sealed.expiresAt
-    const failStep = async (reason: StepErrorCode | string | undefined, message = errorMessage) => finish(job, step, token, expiresAt, { error: message }, reason)
+    const failStep = async (reason: string | undefined, message = errorMessage) => finish(job, step, token, expiresAt, { error: message }, reason)
 
     if (own && payload.refusal !== undefined) {
       const result = await failStep(payload.refusal.reason, payload.refusal.message)

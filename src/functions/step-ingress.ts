@@ -22,7 +22,7 @@ export function createStepIngress(routes: readonly RouteConfig[], tokens: StepTo
   return {
     seal(request, token, receivedAt) {
       const started = 'eventTime' in request && request.eventTime !== undefined ? Math.min(request.eventTime * 1000, receivedAt) : receivedAt
-      const executionId = request.kind === 'function_executed' ? request.functionExecutionId : 'functionExecutionId' in request ? (request.functionExecutionId ?? '') : ''
+      const executionId = 'functionExecutionId' in request ? (request.functionExecutionId ?? '') : ''
       return tokens.seal(token, executionId, started + STEP_TOKEN_LIFETIME_MS)
     },
     checkInputs(route, values) {

@@ -12,7 +12,7 @@ import type { ResponseMessage } from '../dispatch/sdk.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 import type { RequestOutcome } from './outcome.js'
 import type { LifecycleOutcome } from '../slack-api/token-lifecycle.js'
-import type { EventCallback } from '../slack/slack-request.js'
+import type { EventCallback, FunctionExecuted } from '../slack/slack-request.js'
 import { deniedText, denialBody, denialResponseUrl, ephemeralMessage } from './policy-denial.js'
 import type { StepIngress } from '../functions/step-ingress.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
@@ -100,24 +100,13 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     if (decision instanceof Promise) decision = await decision
     const receivedAt = Date.now()
     // A step's token is sealed for its job; the payload no longer holds it (see decode.ts).
-    const extras: { stepToken?: JobPayload['stepToken']; refusal?: JobPayload['refusal'] } =
-      decoded.stepToken === undefined || options.steps === undefined ? {} : { stepToken: options.steps.seal(slack, decoded.stepToken, receivedAt) }
-    let refusal: { verdict: 'denied' | 'rejected' | 'unrouted'; reason: string } | undefined
-    if (decision !== undefined && !decision.allow) {
-      if (slack.kind !== 'function_executed') return deny(request, reply, slack, decision, options)
-      // A refused step is still finished (with an error), or its workflow would hang.
-      refusal = { verdict: 'denied', reason: decision.reason }
-      extras.refusal = { reason: decision.reason, message: deniedText(decision.reason, decision.adminContact) }
-    } else if (slack.kind === 'function_executed' && decision === undefined && extras.stepToken !== undefined) {
-      // A step the manifest declares and no route takes: failed, not left "In progress".
-      refusal = { verdict: 'unrouted', reason: 'unrouted' }
-      extras.refusal = { reason: 'unrouted', message: UNROUTED_STEP_MESSAGE }
-    } else if (slack.kind === 'function_executed' && decision !== undefined) {
-      const problem = options.steps?.checkInputs(decision.route, slack.inputs)
-      if (problem !== undefined) {
-        refusal = { verdict: 'rejected', reason: 'invalid_step_inputs' }
-        extras.refusal = { reason: 'invalid_step_inputs', message: `The step's inputs are invalid: ${problem}` }
-      }
+    const stepToken = decoded.stepToken === undefined || options.steps === undefined ? undefined : options.steps.seal(slack, decoded.stepToken, receivedAt)
+    // A refused step is still finished (with an error), or its workflow would hang.
+    const refusal = slack.kind === 'function_executed' && stepToken !== undefined ? stepRefusal(slack, decision, options.steps) : undefined
+    if (decision !== undefined && !decision.allow && refusal === undefined) return deny(request, reply, slack, decision, options)
+    const extras: Pick<JobPayload, 'stepToken' | 'refusal'> = {
+      ...(stepToken !== undefined && { stepToken }),
+      ...(refusal !== undefined && { refusal: { reason: refusal.reason, message: refusal.message } }),
     }
 
     // Verified above, so the header is present exactly once.
@@ -126,13 +115,29 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     const admitted = await admitRequest(
       request,
       options,
-      { request: slack, keys, receivedAt, extras, ...(extras.refusal?.reason === 'unrouted' && { orphan: UNROUTED_STEP }) },
-      { kind: slack.kind, decision, ...(refusal !== undefined && { refusal }) },
+      { request: slack, keys, receivedAt, extras, ...(refusal?.verdict === 'unrouted' && { orphan: UNROUTED_STEP }) },
+      { kind: slack.kind, decision, ...(refusal !== undefined && { refusal: { verdict: refusal.verdict, reason: refusal.reason } }) },
     )
     // Fail closed: nothing was queued, and Slack retries a 503 later.
     if (admitted.verdict === 'unavailable') return reply.code(503).send({ error: admitted.reason })
     return reply.code(200).send()
   }
+}
+
+/**
+ * Why a custom step is refused before anything runs, and what the person is told: by policy,
+ * because no route takes it (the manifest declares it, the config does not), or because its
+ * inputs fail the route's `step.inputs`. Undefined when it runs.
+ */
+function stepRefusal(
+  step: FunctionExecuted,
+  decision: RouteDecision | undefined,
+  steps: StepIngress | undefined,
+): { verdict: 'denied' | 'rejected' | 'unrouted'; reason: string; message: string } | undefined {
+  if (decision === undefined) return { verdict: 'unrouted', reason: 'unrouted', message: UNROUTED_STEP_MESSAGE }
+  if (!decision.allow) return { verdict: 'denied', reason: decision.reason, message: deniedText(decision.reason, decision.adminContact) }
+  const problem = steps?.checkInputs(decision.route, step.inputs)
+  return problem === undefined ? undefined : { verdict: 'rejected', reason: 'invalid_step_inputs', message: `The step's inputs are invalid: ${problem}` }
 }
 
 /**

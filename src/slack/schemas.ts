@@ -18,7 +18,8 @@ export const urlVerificationSchema = z.object({
   challenge: z.string().min(1).max(1024),
 })
 
-export const eventCallbackSchema = z.object({
+/** The Events API envelope around every event. */
+const eventEnvelope = {
   type: z.literal('event_callback'),
   team_id: id.optional(),
   context_team_id: id.nullish(),
@@ -27,6 +28,10 @@ export const eventCallbackSchema = z.object({
   api_app_id: id.optional(),
   event_id: id,
   event_time: z.number().int().nonnegative().optional(),
+}
+
+export const eventCallbackSchema = z.object({
+  ...eventEnvelope,
   is_ext_shared_channel: z.boolean().optional(),
   event: z.object({
     type: z.string().min(1).max(255),
@@ -40,14 +45,7 @@ export const eventCallbackSchema = z.object({
 
 /** A custom step's run: https://docs.slack.dev/reference/events/function_executed/ */
 export const functionExecutedSchema = z.object({
-  type: z.literal('event_callback'),
-  team_id: id.optional(),
-  context_team_id: id.nullish(),
-  enterprise_id: id.nullish(),
-  context_enterprise_id: id.nullish(),
-  api_app_id: id.optional(),
-  event_id: id,
-  event_time: z.number().int().nonnegative().optional(),
+  ...eventEnvelope,
   event: z.object({
     type: z.literal('function_executed'),
     function: z.object({ callback_id: z.string().min(1).max(255) }),
