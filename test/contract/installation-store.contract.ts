@@ -119,9 +119,8 @@ export function describeInstallationStore(name: string, setup: () => Promise<Ins
       expect(most).toBe(1)
       for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]?.replace('in:', 'out:'))
 
-      // Another key is not held up by a holder of team:T1.
-      let release: () => void = () => undefined
-      const held = store.withLock('team:T1', () => new Promise<void>((resolve) => (release = resolve)))
+      // Another key is not held up by a holder of team:T1 (once that holder is inside).
+      const { held, release } = await holdInside(store, 'team:T1')
       await expect(other.withLock('team:T2', async () => 'free')).resolves.toBe('free')
       release()
       await held
@@ -131,9 +130,7 @@ export function describeInstallationStore(name: string, setup: () => Promise<Ins
     })
 
     it('a lock held elsewhere for longer than the wait: vault_lock_timeout', async () => {
-      let release: () => void = () => undefined
-      const held = store.withLock('team:T1', () => new Promise<void>((resolve) => (release = resolve)))
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      const { held, release } = await holdInside(store, 'team:T1')
       await expect(open().withLock('team:T1', async () => 'never', { waitMs: 150 })).rejects.toMatchObject({ code: 'vault_lock_timeout', installation: 'team:T1' })
       release()
       await held
@@ -306,4 +303,21 @@ export function describeInstallationStore(name: string, setup: () => Promise<Ins
       })
     })
   })
+}
+
+/**
+ * Takes the lock of `key` and resolves once `fn` is running inside it, so the caller knows the
+ * lock is held; `release` lets the holder finish, `held` settles when the lock is given back.
+ */
+async function holdInside(store: InstallationStore, key: string): Promise<{ held: Promise<void>; release: () => void }> {
+  let enter: () => void = () => undefined
+  let release: () => void = () => undefined
+  const inside = new Promise<void>((resolve) => (enter = resolve))
+  const done = new Promise<void>((resolve) => (release = resolve))
+  const held = store.withLock(key, async () => {
+    enter()
+    await done
+  })
+  await Promise.race([inside, held])
+  return { held, release }
 }
