@@ -52,7 +52,7 @@ export function createSqliteAuditLog(database: SqliteDatabase): AuditLog {
             insert.run(next.seq, ...columnValues(record), prevHash, next.hash)
             head = next
           },
-          { oneStatement: true },
+          { atomic: true },
         )
         .catch((cause: unknown) => {
           head = null

@@ -50,7 +50,7 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
  */
 const LOSABLE = { durable: false } as const
 /** Bookkeeping of one statement that a crash may lose (a take or a settlement). */
-const SETTLE = { durable: false, oneStatement: true } as const
+const SETTLE = { durable: false, atomic: true } as const
 
 /** A job this process enqueued and holds in memory for its consumer: stored, not re-read. */
 interface HeldJob {
@@ -245,9 +245,12 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
             holding--
             if (now() - job.enqueuedAt > leaseMs / 2) continue
             inFlight++
-            // Not awaited: the delivery starts now, not a batch later.
-            writer.run(() => markHeld.run(now() + leaseMs, job.id), SETTLE).catch((err: unknown) => onError?.(err))
-            deliver({ ...job, attempt: 1 })
+            // Not awaited: the delivery starts now, not a batch later. A handler that answers
+            // before the mark is written makes it moot: its settlement, written after it,
+            // records the attempt itself (or deletes the job).
+            const mark = { moot: false }
+            writer.run(() => mark.moot || markHeld.run(now() + leaseMs, job.id), SETTLE).catch((err: unknown) => onError?.(err))
+            deliver({ ...job, attempt: 1 }, mark)
           }
           while (running && inFlight < concurrency && held.length === 0) {
             const scanNow = scanAsked || unlistedGeneration !== scannedGeneration
@@ -281,10 +284,11 @@ export function createSqliteJobQueue(database: SqliteDatabase, options: SqliteJo
        * handler has answered: settling is bookkeeping the writer batches, and waiting for it
        * would let each slot deliver once per batch at most.
        */
-      function deliver(job: Job): void {
+      function deliver(job: Job, mark?: { moot: boolean }): void {
         const done = handler(job)
           .catch(thrownOutcome)
           .then((outcome) => {
+            if (mark !== undefined) mark.moot = true
             inFlight--
             void fill(false)
             return settle(job, outcome)

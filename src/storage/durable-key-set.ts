@@ -1,4 +1,5 @@
 import { ExpiringKeys, type KeyClaim } from './expiring-keys.js'
+import { BatchAbortError } from './group-commit.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 
 /** The most expired records one purge operation deletes; a purge runs as many as it takes. */
@@ -12,7 +13,10 @@ export interface DurableKeySetOptions {
 }
 
 export interface ClaimWriteOptions {
-  /** Further writes in the same transaction as the key: both are stored, or neither. */
+  /**
+   * Further writes in the same transaction as the key: both are stored, or neither. It must
+   * leave nothing behind when it throws (one statement): the key's row is then deleted again.
+   */
   readonly alongside?: () => void
   /**
    * When the claim resolves:
@@ -100,9 +104,10 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
       .run(
         () => {
           insert.run(key, expiresAt)
-          alongside?.()
+          if (alongside !== undefined) undoIfThrows(alongside, () => remove.run(expiresAt, key))
         },
-        { oneStatement: alongside === undefined },
+        // Undone in place rather than in a savepoint of its own: two statements fewer.
+        { atomic: true },
       )
       .then(
         () => void writing.delete(key),
@@ -126,7 +131,7 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
     async release(key) {
       const expiresAt = keys.expiryOf(key)
       keys.forget(key)
-      if (expiresAt !== undefined) await writer.run(() => remove.run(expiresAt, key), { oneStatement: true })
+      if (expiresAt !== undefined) await writer.run(() => remove.run(expiresAt, key), { atomic: true })
     },
     async purge() {
       const at = now()
@@ -134,9 +139,26 @@ export function openDurableKeySet(database: SqliteDatabase, table: string, optio
       // Chunk after chunk until no expired record is left, each its own writer operation so
       // that requests interleave: expiry keeps pace with any rate the gateway can take keys.
       for (;;) {
-        const { changes } = await writer.run(() => purge.run(at), { oneStatement: true, durable: false })
+        const { changes } = await writer.run(() => purge.run(at), { atomic: true, durable: false })
         if (changes < PURGE_CHUNK) return
       }
     },
+  }
+}
+
+/**
+ * Runs `write`; if it throws, runs `undo` (the caller's earlier statements in this operation)
+ * and rethrows. An undo that fails too aborts the whole batch: half an operation never commits.
+ */
+function undoIfThrows(write: () => void, undo: () => void): void {
+  try {
+    write()
+  } catch (err) {
+    try {
+      undo()
+    } catch (undoErr) {
+      throw new BatchAbortError('a failed write could not be undone', { cause: undoErr })
+    }
+    throw err
   }
 }

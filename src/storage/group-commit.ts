@@ -8,10 +8,11 @@ export interface WriteOptions {
    */
   readonly durable?: boolean
   /**
-   * The operation runs exactly one statement, which SQLite already makes atomic: it needs no
-   * savepoint of its own to roll back alone.
+   * The operation leaves nothing behind when it throws: it runs one statement, which SQLite
+   * makes atomic, or it undoes its own earlier statements before rethrowing (and throws
+   * BatchAbortError if it cannot). It needs no savepoint of its own to roll back alone.
    */
-  readonly oneStatement?: boolean
+  readonly atomic?: boolean
 }
 
 interface Pending {
@@ -30,6 +31,14 @@ type Settle = (syncError: unknown) => void
  */
 export type DurableSync = (done: (err: Error | null) => void) => void
 
+/**
+ * Thrown by an operation that could not undo its own partial writes: the whole batch rolls
+ * back and every operation in it rejects, rather than commit half of one.
+ */
+export class BatchAbortError extends Error {
+  override readonly name = 'BatchAbortError'
+}
+
 /** The writer was closed; nothing more is written. */
 export class WriterClosedError extends Error {
   override readonly name = 'WriterClosedError'
@@ -37,8 +46,9 @@ export class WriterClosedError extends Error {
 
 /**
  * Group commit for SQLite. Every write submitted during one turn of the event loop runs in
- * a single transaction; each operation runs in its own savepoint, so one that throws rolls
- * back alone and rejects its own promise, and a failed COMMIT rejects the whole batch.
+ * a single transaction; each operation runs in its own savepoint (unless it is `atomic`), so
+ * one that throws rolls back alone and rejects its own promise, and a failed COMMIT (or a
+ * BatchAbortError) rejects the whole batch.
  *
  * Durability is decoupled from the commit: the COMMIT itself does not wait for the disk
  * (synchronous=NORMAL), and a batch's promises resolve only after a `DurableSync` that began
@@ -70,6 +80,7 @@ export class GroupCommitWriter {
         try {
           return { ok: true, value: p.savepoint ? savepoint(p.op) : p.op() }
         } catch (err) {
+          if (err instanceof BatchAbortError) throw err
           return { ok: false, value: err }
         }
       }),
@@ -93,7 +104,7 @@ export class GroupCommitWriter {
       this.#pending.push({
         op,
         durable: options.durable ?? true,
-        savepoint: options.oneStatement !== true,
+        savepoint: options.atomic !== true,
         resolve: resolve as (v: unknown) => void,
         reject,
       })

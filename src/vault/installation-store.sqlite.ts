@@ -82,12 +82,12 @@ export function createSqliteInstallationStore(database: SqliteDatabase, options:
   const dropLease = handle.prepare('DELETE FROM vault_locks WHERE key = ? AND owner = ?')
   const ping = handle.prepare('SELECT 1')
   // A lease is bookkeeping: lost in a crash, it is free again, as it would be at its expiry.
-  const losable = { durable: false, oneStatement: true } as const
+  const losable = { durable: false, atomic: true } as const
 
   return {
     async put(row) {
       const sealed = COLUMNS.map(([slot]) => row.sealed[slot] ?? null)
-      await writer.run(() => upsert.run(row.key, row.metadata, ...sealed, row.updatedAt), { oneStatement: true })
+      await writer.run(() => upsert.run(row.key, row.metadata, ...sealed, row.updatedAt), { atomic: true })
     },
     async get(key) {
       const row = select.get(key) as Row | undefined
@@ -97,19 +97,19 @@ export function createSqliteInstallationStore(database: SqliteDatabase, options:
       return (selectAll.all() as Row[]).map(fromRow)
     },
     async delete(key) {
-      return (await writer.run(() => remove.run(key).changes, { oneStatement: true })) > 0
+      return (await writer.run(() => remove.run(key).changes, { atomic: true })) > 0
     },
     async readDataKey() {
       const row = readKey.get() as { master_key_id: string; wrapped: string } | undefined
       return row === undefined ? undefined : { masterKeyId: row.master_key_id, wrapped: row.wrapped }
     },
     async initDataKey(key: WrappedDataKey) {
-      await writer.run(() => insertKey.run(key.masterKeyId, key.wrapped), { oneStatement: true })
+      await writer.run(() => insertKey.run(key.masterKeyId, key.wrapped), { atomic: true })
       const row = readKey.get() as { master_key_id: string; wrapped: string }
       return { masterKeyId: row.master_key_id, wrapped: row.wrapped }
     },
     async rewrapDataKey(expected, next) {
-      return (await writer.run(() => swapKey.run(next.masterKeyId, next.wrapped, expected).changes, { oneStatement: true })) === 1
+      return (await writer.run(() => swapKey.run(next.masterKeyId, next.wrapped, expected).changes, { atomic: true })) === 1
     },
     async withLock(key, fn, lockOptions = {}) {
       const owner = `${process.pid}:${randomUUID()}`

@@ -60,6 +60,36 @@ describe('DurableKeySet', () => {
     db.close()
   })
 
+  it('undoes the key when the write alongside fails, and aborts the whole batch if even that fails', async () => {
+    const { db, keys, flushSyncs } = keySetWithManualSync()
+    const failing = () => {
+      throw new Error('constraint')
+    }
+    const undone = settled(keys.claim('a', LATER, { alongside: failing }))
+    const kept = settled(keys.claim('b', LATER))
+    await flushSyncs()
+    expect(undone.value).toEqual(new Error('constraint'))
+    expect(kept.value).toBe('first')
+    expect(db.handle.prepare('SELECT key FROM test_keys').all()).toEqual([{ key: 'b' }])
+
+    // The alongside write takes the table away, so the undo fails too: nothing of the batch
+    // commits (the DROP included), and both claims of it reject and forget their keys.
+    const dropping = () => {
+      db.handle.exec('DROP TABLE test_keys')
+      throw new Error('gone')
+    }
+    const broken = settled(keys.claim('c', LATER, { alongside: dropping }))
+    const neighbour = settled(keys.claim('d', LATER))
+    await flushSyncs()
+    expect(broken.value).toMatchObject({ name: 'BatchAbortError' })
+    expect(neighbour.value).toMatchObject({ name: 'BatchAbortError' })
+    expect(db.handle.prepare('SELECT key FROM test_keys ORDER BY key').all()).toEqual([{ key: 'b' }])
+    const again = settled(keys.claim('c', LATER))
+    await flushSyncs()
+    expect(again.value).toBe('first')
+    db.close()
+  })
+
   it("with until: 'queued', resolves at once and commits with the caller's next write", async () => {
     const { db, keys, syncs, flushSyncs } = keySetWithManualSync()
     await expect(keys.claim('a', LATER, { until: 'queued' })).resolves.toBe('first')

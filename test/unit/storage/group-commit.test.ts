@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { openSqliteDatabase } from '../../../src/storage/sqlite-database.js'
-import { GroupCommitWriter, type DurableSync } from '../../../src/storage/group-commit.js'
+import { BatchAbortError, GroupCommitWriter, type DurableSync } from '../../../src/storage/group-commit.js'
 
 function controlledSync() {
   const calls: Array<(err: Error | null) => void> = []
@@ -70,6 +70,27 @@ describe('GroupCommitWriter', () => {
     await expect(bad).rejects.toThrow('boom')
     await ok
     expect(db.handle.prepare('SELECT v FROM t').all()).toEqual([{ v: 1 }])
+    db.close()
+  })
+
+  it('an operation that throws BatchAbortError rolls back its whole batch and rejects every operation in it', async () => {
+    const db = openSqliteDatabase(':memory:')
+    db.handle.exec('CREATE TABLE t (v INTEGER)')
+    const insert = db.handle.prepare('INSERT INTO t (v) VALUES (?)')
+    const before = db.writer.run(() => insert.run(1), { atomic: true })
+    await new Promise((r) => setImmediate(r))
+    const ok = db.writer.run(() => insert.run(2), { atomic: true })
+    const aborting = db.writer.run(() => {
+      insert.run(3)
+      throw new BatchAbortError('cannot undo')
+    }, { atomic: true })
+    await expect(ok).rejects.toThrow('cannot undo')
+    await expect(aborting).rejects.toBeInstanceOf(BatchAbortError)
+    await before
+    expect(db.handle.prepare('SELECT v FROM t').all()).toEqual([{ v: 1 }])
+    // The writer goes on: only that batch was lost.
+    await db.writer.run(() => insert.run(4), { atomic: true })
+    expect(db.handle.prepare('SELECT v FROM t ORDER BY v').all()).toEqual([{ v: 1 }, { v: 4 }])
     db.close()
   })
 })
