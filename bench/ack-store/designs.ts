@@ -14,7 +14,7 @@ interface Design {
 const always = () => true
 
 export const DESIGNS = {
-  'sqlite-today': { summary: 'the gateway’s adapters: a closure and savepoint per write, 5 writes per request', available: always, open: openToday },
+  'sqlite-today': { summary: 'the gateway’s adapters: a closure and a promise per write, 5 writes per request', available: always, open: openToday },
   'sqlite-lean': { summary: 'same rows, one prepared transaction per batch, no savepoints', available: always, open: openSqliteLean },
   'sqlite-worker': { summary: 'sqlite-lean committed, hashed and synced on a worker thread', available: always, open: openSqliteWorker },
   journal: { summary: 'one append-only line per request, one write + fdatasync per batch', available: always, open: journalDesign(false) },
