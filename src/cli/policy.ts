@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { channelIdSchema, enterpriseIdSchema, scopeSchema, subjectSchema, teamIdSchema, userIdSchema } from '../config/access-schema.js'
 import type { GatewayConfig } from '../config/load.js'
+import { describeMatch, matchOf } from '../dispatch/route-match.js'
 import type { RouteConfig } from '../config/schema.js'
 import type { AccessRequest } from '../policy/access-request.js'
 import type { Membership } from '../policy/directory.js'
@@ -109,7 +110,7 @@ function checked(flag: string, schema: z.ZodType<string>, value: string): string
 
 function render(route: RouteConfig, request: AccessRequest, result: Explanation): string {
   const { decision } = result
-  const match = Object.entries(route.match).map(([k, v]) => `${k} ${String(v)}`).join('')
+  const match = describeMatch(matchOf(route))
   const facts = Object.entries(request)
     .filter(([, v]) => v !== false && v !== undefined)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)

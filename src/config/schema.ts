@@ -13,6 +13,7 @@ import { compileBodySchema } from '../workflow/body-schema.js'
 import { DEFAULT_MAX_REPLAY_KEYS } from '../replay/nonce-store.js'
 import { DEFAULT_MAX_BACKLOG } from '../dispatch/job-queue.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
+import { ACK_MATCHES, ackSchema, matchSchema } from './match-schema.js'
 
 export { secretRefSchema }
 
@@ -20,30 +21,6 @@ const signingSecretSchema = secretRefObject({
   /** Rotation: the secret stops verifying after this instant (ISO 8601 with offset). */
   notAfter: z.iso.datetime({ offset: true }).optional(),
 })
-
-/** Which request a route takes: exactly one key. */
-const matchSchema = z
-  .strictObject({
-    /** Events API event type, e.g. `app_mention`. */
-    event: z.string().min(1).max(255).optional(),
-    /** A Workflow Builder custom step: the function's `callback_id` in the app manifest. */
-    function: z.string().regex(/^[a-z0-9_]{1,100}$/, 'a function callback_id: lowercase letters, digits and _ (at most 100)').optional(),
-    /** Slash command, e.g. `/deploy`. */
-    command: z.string().regex(/^\/[^\s]{1,80}$/, 'must look like /deploy').optional(),
-    /** Block action `action_id`. */
-    action: z.string().min(1).max(255).optional(),
-    /** Modal `callback_id` (view_submission and view_closed). */
-    view: z.string().min(1).max(255).optional(),
-    /** Global or message shortcut `callback_id`. */
-    shortcut: z.string().min(1).max(255).optional(),
-    /** A workflow endpoint, `POST /workflows/<name>`, authenticated by a bearer JWT (see `jwt`). */
-    workflow: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
-    /** A webhook source, `POST /hooks/<name>`, authenticated by its HMAC scheme (see `sources`). */
-    hook: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)').optional(),
-  })
-  .refine((m) => Object.values(m).filter((v) => v !== undefined).length === 1, {
-    message: 'name exactly one of event, function, command, action, view, shortcut, workflow, hook',
-  })
 
 /** A PEM key or a JWK (JSON), by reference. */
 const keyRefSchema = secretRefObject({
@@ -150,6 +127,11 @@ const routeSchema = z
     schema: jsonSchemaObject.optional(),
     /** A `function` route's step: title, inputs and outputs (JSON Schema), error message. */
     step: stepSchema.optional(),
+    /**
+     * Answer in the acknowledgement (`ack: handler`, or its settings): the handler module's
+     * `ack` runs before the 200 and its answer is the 200's body. Commands, views and options.
+     */
+    ack: ackSchema.optional(),
     /** Who may run it, where. Routes are closed by default: give rules, or say `public: true`. */
     access: accessSchema.optional(),
     /** Anyone Slack (or the endpoint's token) vouches for may run it; `slackgate start` warns. */
@@ -174,6 +156,14 @@ const routeSchema = z
   .refine((r) => r.match.workflow !== undefined || r.schema === undefined, {
     message: 'only a workflow route takes a body schema (a function route checks its inputs with step.inputs)',
     path: ['schema'],
+  })
+  .refine((r) => r.ack === undefined || ACK_MATCHES.some((k) => r.match[k] !== undefined), {
+    message: 'only a command, view or options route answers in the ack: Slack shows no answer to other requests',
+    path: ['ack'],
+  })
+  .refine((r) => (r.ack === undefined && r.match.options === undefined) || r.handler !== undefined, {
+    message: 'a route that answers in the ack (every options route does) needs a handler module, not a forward',
+    path: ['handler'],
   })
   .refine((r) => r.match.function !== undefined || r.step === undefined, {
     message: 'only a function route takes step settings',

@@ -61,24 +61,41 @@ export interface AdmitInput {
  * answer, after releasing the keys it claimed, so that Slack's retry is not taken for a
  * duplicate of work that never ran.
  */
+/** Claims and releases of a request's nonce keys, as the admission makes them. */
+export interface KeyClaims {
+  /**
+   * Claims every key; a duplicate if any was claimed before (the others stay claimed: they
+   * belong to a request that was seen). Rejects with StoreUnavailableError.
+   */
+  claim(keys: readonly string[], ttlSeconds: number): Promise<{ readonly duplicate: boolean; readonly claimed: string[] }>
+  /** Gives keys back, so that Slack's retry of work that never ran is not a duplicate. Never rejects. */
+  release(keys: readonly string[]): Promise<void>
+}
+
+export function createKeyClaims(nonces: NonceStore): KeyClaims {
+  return {
+    async claim(keys, ttl) {
+      let results: Array<'first' | 'duplicate'>
+      try {
+        results = await Promise.all(keys.map((k) => nonces.claim(k, ttl)))
+      } catch (cause) {
+        throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : 'replay_store_unavailable', { cause })
+      }
+      const claimed = keys.filter((_, i) => results[i] === 'first')
+      return { duplicate: claimed.length !== keys.length, claimed }
+    },
+    async release(keys) {
+      await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
+    },
+  }
+}
+
 export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Promise<Admission> {
-  const { nonces, queue, router, ttlSeconds } = deps
+  const { queue, router, ttlSeconds } = deps
   const newId = deps.newId ?? (() => newJobId())
-
-  async function claimAll(keys: readonly string[], ttl: number): Promise<{ duplicate: boolean; claimed: string[] }> {
-    let results: Array<'first' | 'duplicate'>
-    try {
-      results = await Promise.all(keys.map((k) => nonces.claim(k, ttl)))
-    } catch (cause) {
-      throw new StoreUnavailableError(cause instanceof NonceStoreFullError ? 'replay_store_full' : 'replay_store_unavailable', { cause })
-    }
-    const claimed = keys.filter((_, i) => results[i] === 'first')
-    return { duplicate: claimed.length !== keys.length, claimed }
-  }
-
-  async function releaseAll(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((k) => nonces.release(k).catch(() => undefined)))
-  }
+  const claims = createKeyClaims(deps.nonces)
+  const claimAll = claims.claim
+  const releaseAll = claims.release
 
   return async function admit({ request, keys, requestId, receivedAt, keyTtlSeconds, onAccepted, extras, orphan }) {
     const ttl = Math.max(ttlSeconds, Math.ceil(keyTtlSeconds ?? 0))

@@ -5,6 +5,7 @@ import type { HandlerRegistry } from './handler-registry.js'
 import type { ForwardTarget, Forwarded } from './http-forward.js'
 import { respondTo } from './respond.js'
 import { slackTools } from './handler-context.js'
+import { boltNames } from './bolt-names.js'
 import type { SlackAccess } from '../slack-api/slack-access.js'
 import type { Route } from './router.js'
 import { isPermanentError, type StepHandler } from './sdk.js'
@@ -55,7 +56,7 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
     }
 
     const registry = deps.registries.get(route.handler as string)
-    const handler = registry?.find(request)
+    const handler = registry?.find(request)?.handler
     if (handler === undefined) return { ok: false, permanent: true, error: `no handler for this ${request.kind} in ${route.handler}` }
     // Built on the handler's first use of `log`: most handlers never log.
     let log: Logger | undefined
@@ -70,6 +71,7 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
       const tools = slackTools(deps.slack, request, stepToken)
       const controls: StepControls = session ?? notAStep
       const returned: unknown = await (handler as StepHandler)({
+        ...boltNames(request),
         request: request as never,
         job: { id: job.id, route: job.route, attempt: job.attempt },
         respond: (message) => respondTo('responseUrl' in request ? request.responseUrl : undefined, message, doFetch),
@@ -79,6 +81,9 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
         say: tools.say,
         installations: tools.installations,
         get log() {
+          return logOf()
+        },
+        get logger() {
           return logOf()
         },
         complete: controls.complete,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { ConfigError } from '../config/errors.js'
 import type { RouteConfig } from '../config/schema.js'
-import type { MatchKind } from '../slack/match-keys.js'
+import { describeMatch, matchOf } from './route-match.js'
 import { buildRegistry, type HandlerRegistry } from './handler-registry.js'
 import { loadHandlerModule } from './load-handler-module.js'
 
@@ -41,13 +41,7 @@ export async function loadHandlers(routes: readonly RouteConfig[]): Promise<Load
       }
     }
     const registry = registries.get(path)
-    const [kind, id] = matchOf(route)
-    const message =
-      registry === undefined
-        ? (failed.get(path) as string)
-        : registry.handles(kind, id)
-          ? undefined
-          : `${path} registers no handler for ${kind} ${id}: add gateway.${kind}(${JSON.stringify(id)}, …) to it, or forward the route instead`
+    const message = registry === undefined ? (failed.get(path) as string) : handlerProblem(registry, route, path)
     if (message !== undefined) problems.push({ index, route: route.name, message })
   }
   return { registries, problems }
@@ -62,7 +56,22 @@ export async function loadHandlerRegistries(routes: readonly RouteConfig[]): Pro
   return registries
 }
 
-/** A route's match, which the schema requires to name exactly one (kind, id). */
-export function matchOf(route: RouteConfig): readonly [MatchKind, string] {
-  return Object.entries(route.match).find(([, id]) => id !== undefined) as [MatchKind, string]
+/**
+ * What is wrong with `registry` as the module of `route`, if anything: nothing registered for
+ * its match (exact ids are looked up; a pattern or message route needs a registration of its
+ * kind), or no `ack` where the route answers in the ack.
+ */
+function handlerProblem(registry: HandlerRegistry, route: RouteConfig, path: string): string | undefined {
+  const match = matchOf(route)
+  const fix = `add gateway.${match.kind}(…) to it, or forward the route instead`
+  if (match.kind === 'message') {
+    return registry.hasKind('message') || registry.registeredFor('event', 'message') !== undefined ? undefined : `${path} registers no message handler: ${fix}`
+  }
+  if (match.pattern !== undefined) return registry.hasKind(match.kind) ? undefined : `${path} registers nothing for ${describeMatch(match)}: ${fix}`
+  const registered = registry.registeredFor(match.kind, match.id)
+  if (registered === undefined) return `${path} registers no handler for ${describeMatch(match)}: add gateway.${match.kind}(${JSON.stringify(match.id)}, …) to it, or forward the route instead`
+  const answers = route.ack !== undefined || match.kind === 'options'
+  if (answers && registered.ack === undefined) return `route ${route.name} answers in the ack, and ${path} registers no ack for ${describeMatch(match)}: register { ack, handler }`
+  if (!answers && registered.handler === undefined) return `${path} registers only an ack for ${describeMatch(match)}: give the route \`ack: handler\`, or register a handler`
+  return undefined
 }

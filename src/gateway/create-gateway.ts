@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from '../config/load.js'
-import { createAdmission } from '../dispatch/admit.js'
+import { createAdmission, createKeyClaims } from '../dispatch/admit.js'
+import { createAckPlanner } from '../ack/ack-plan.js'
+import { ackContext } from '../ack/ack-context.js'
 import { join } from 'node:path'
 import { createDeliverer } from '../dispatch/deliverer.js'
 import { createGatewayTokenHeaders } from '../dispatch/gateway-token.js'
@@ -144,9 +146,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     })
     const replayKeys = stores.nonces.keyCount
     const metrics = createGatewayMetrics({ queueCounts: () => stores.queue.counts(), now: clockMs, ...(replayKeys !== undefined && { replayKeys }) })
+    // Handlers' client, say() and installations; expiring tokens refreshed on use and by a sweep.
+    const slack = openSlackAccess({ config, vault, audit: stores.audit, logger, ...(options.fetch !== undefined && { fetch: options.fetch }) })
     const app = await buildApp({
       config,
       logger,
+      acks: {
+        plan: createAckPlanner(config.routes, registries),
+        answers: stores.answers,
+        claims: createKeyClaims(stores.nonces),
+        // Fastify's request logger is the pino child logger it was built from.
+        context: (request, log) => ackContext(slack.access, request, log as unknown as Logger),
+        ttlSeconds: config.replay.ttlSeconds,
+      },
       authorize: createAuthorizer({ routes: config.routes, ...(directory !== undefined && { directory }), adminContact: config.policy.adminContact }),
       admit,
       respond: (url, message) => respondTo(url, message, doFetch),
@@ -162,8 +174,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
-    // Handlers' client, say() and installations; expiring tokens refreshed on use and by a sweep.
-    const slack = openSlackAccess({ config, vault, audit: stores.audit, logger, ...(options.fetch !== undefined && { fetch: options.fetch }) })
     const delivery = createDeliverer({
       routes: config.routes,
       registries,

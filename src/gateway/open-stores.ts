@@ -1,3 +1,7 @@
+import type { AnswerStore } from '../ack/answer-store.js'
+import { createMemoryAnswerStore } from '../ack/answer-store.memory.js'
+import { createRedisAnswerStore } from '../ack/answer-store.redis.js'
+import { createSqliteAnswerStore } from '../ack/answer-store.sqlite.js'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { AuditLog } from '../audit/audit-log.js'
 import { createPostgresAuditLog } from '../audit/audit-log.postgres.js'
@@ -32,6 +36,8 @@ export interface StoreProbe {
 
 export interface Stores {
   readonly nonces: NonceStore
+  /** The answers given in acks, kept for duplicates (see ack/answer-store.ts). */
+  readonly answers: AnswerStore
   readonly queue: JobQueue
   readonly audit: AuditLog
   /** The token vault's row store, when a location was given. */
@@ -124,10 +130,19 @@ export function openStores(options: OpenStoresOptions): Stores {
     const sharesQueueFile = replay.kind === 'sqlite' && options.queue.kind === 'sqlite' && options.queue.path === replay.path
     const maxKeys = options.maxReplayKeys
     const capped = maxKeys === undefined ? {} : { maxEntries: maxKeys }
+    const replayClient = replay.kind === 'redis' ? redisStore('replay', replay.url) : undefined
     if (replay.kind === 'sqlite') nonces = createSqliteNonceStore(sqlite(replay.path), { durableClaims: !sharesQueueFile, ...capped })
     else if (replay.kind === 'memory') nonces = createMemoryNonceStore(capped)
-    else nonces = createRedisNonceStore(redisStore('replay', replay.url), { prefix: `${options.namespace}:nonce:` })
+    else nonces = createRedisNonceStore(replayClient as Redis, { prefix: `${options.namespace}:nonce:` })
     closers.push(() => nonces.close())
+    // Answers given in acks live where the replay keys do: a duplicate finds both together.
+    const answers: AnswerStore =
+      replay.kind === 'sqlite'
+        ? createSqliteAnswerStore(sqlite(replay.path))
+        : replay.kind === 'memory'
+          ? createMemoryAnswerStore()
+          : createRedisAnswerStore(replayClient as Redis, { prefix: `${options.namespace}:ack:` })
+    closers.push(() => answers.close())
 
     let queue: JobQueue
     const q = options.queue
@@ -162,6 +177,7 @@ export function openStores(options: OpenStoresOptions): Stores {
 
     return {
       nonces,
+      answers,
       queue,
       audit,
       ...(installations !== undefined && { installations }),

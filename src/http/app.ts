@@ -21,6 +21,7 @@ import './outcome.js'
 import type { RequestOutcome } from './outcome.js'
 import type { ReadinessCheck } from './readiness.js'
 import { slackRoutes, type SlackRoutesOptions } from './slack-routes.js'
+import type { AckAnswering } from './ack-route.js'
 import { workflowRoutes } from './workflow-routes.js'
 import { hookRoutes } from './hook-routes.js'
 import { installRoutes } from './install-routes.js'
@@ -31,6 +32,8 @@ import { VERSION } from './version.js'
 
 export interface AppOptions {
   readonly config: GatewayConfig
+  /** Routes that answer in the ack: their plans, the answer store and the handler's context (http/ack-route.ts). */
+  readonly acks?: AckAnswering
   readonly logger: FastifyBaseLogger
   /** The access policy stage (see policy/authorize.ts). */
   readonly authorize: Authorize
@@ -164,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       recordEarly,
       ...(options.lifecycle !== undefined && { lifecycle: options.lifecycle }),
       ...(options.steps !== undefined && { steps: options.steps }),
+      ...(options.acks !== undefined && { acks: options.acks }),
     })
   })
   await app.register(hookRoutes, {

@@ -3,7 +3,7 @@
  * `verdict` says which way it went, `reason` the stable code for a refusal.
  */
 export interface RequestOutcome {
-  readonly verdict: 'accepted' | 'duplicate' | 'unrouted' | 'rejected' | 'denied' | 'handshake' | 'ssl_check'
+  readonly verdict: 'accepted' | 'answered' | 'duplicate' | 'unrouted' | 'rejected' | 'denied' | 'handshake' | 'ssl_check'
   readonly reason?: string
   /** The decoded Slack request kind, once known (never anything from an unverified body). */
   readonly kind?: string

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import { admitRequest } from './admit-request.js'
+import { answerInAck, type AckAnswering } from './ack-route.js'
 import { nonceKeys } from '../replay/nonce-keys.js'
 import { decodeSlackRequest } from '../slack/decode.js'
 import type { SlackSource } from '../slack/slack-request.js'
@@ -33,6 +34,8 @@ export interface SlackRoutesOptions {
    * (functions/step-ingress.ts). Without it a step's token is dropped: nothing can finish it.
    */
   readonly steps?: StepIngress
+  /** Routes that answer in the ack (modals, options, commands). */
+  readonly acks?: AckAnswering
 }
 
 const JSON_TYPES = ['application/json']
@@ -112,6 +115,11 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
     // Verified above, so the header is present exactly once.
     const keys = nonceKeys(slack, input.signature as string)
     request.auditContext = { request: slack, keys }
+    // A route that answers in the ack runs its handler before the 200 (http/ack-route.ts).
+    const plan = decision?.allow === true ? options.acks?.plan(slack, decision.route) : undefined
+    if (plan !== undefined && options.acks !== undefined) {
+      return answerInAck(request, reply, { slack, keys, receivedAt, decision: decision as RouteDecision, plan }, { ...options, acks: options.acks })
+    }
     const admitted = await admitRequest(
       request,
       options,

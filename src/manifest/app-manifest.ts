@@ -32,7 +32,7 @@ export interface SlackAppManifest {
   }
   readonly settings: {
     readonly event_subscriptions?: { readonly request_url: string; readonly bot_events: readonly string[] }
-    readonly interactivity?: { readonly is_enabled: boolean; readonly request_url: string }
+    readonly interactivity?: { readonly is_enabled: boolean; readonly request_url: string; readonly message_menu_options_url?: string }
     readonly org_deploy_enabled?: boolean
     readonly function_runtime?: 'remote'
     readonly token_rotation_enabled: boolean
@@ -67,9 +67,12 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
   const base = options.url.replace(/\/+$/, '')
   const commands = config.routes.filter((r) => r.match.command !== undefined)
   const functions = config.routes.filter((r) => r.match.function !== undefined)
-  const interactive = config.routes.some((r) => r.match.action !== undefined || r.match.view !== undefined || r.match.shortcut !== undefined) || functions.length > 0
+  const suggests = config.routes.some((r) => r.match.options !== undefined)
+  const interactive =
+    suggests || config.routes.some((r) => r.match.action !== undefined || r.match.block !== undefined || r.match.view !== undefined || r.match.shortcut !== undefined) || functions.length > 0
   const botEvents = unique([
     ...config.routes.flatMap((r) => (r.match.event === undefined ? [] : [r.match.event])),
+    ...(config.routes.some((r) => r.match.message !== undefined) ? messageEvents(config.install) : []),
     ...(functions.length > 0 ? ['function_executed'] : []),
     ...(config.install === undefined ? [] : LIFECYCLE_EVENTS),
   ])
@@ -90,7 +93,9 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
     ...(oauth !== undefined && { oauth_config: oauth }),
     settings: {
       ...(botEvents.length > 0 && { event_subscriptions: { request_url: `${base}/slack/events`, bot_events: botEvents } }),
-      ...(interactive && { interactivity: { is_enabled: true, request_url: `${base}/slack/interactions` } }),
+      ...(interactive && {
+        interactivity: { is_enabled: true, request_url: `${base}/slack/interactions`, ...(suggests && { message_menu_options_url: `${base}/slack/interactions` }) },
+      }),
       // Slack runs custom steps of an app it does not host only with both: https://api.slack.com/automation/functions/custom-bolt
       ...(functions.length > 0 && { org_deploy_enabled: true, function_runtime: 'remote' as const }),
       token_rotation_enabled: options.tokenRotation === true,
@@ -126,4 +131,23 @@ function oauthConfig(install: InstallConfig | undefined, hasCommands: boolean): 
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)]
+}
+
+/** The message event of each kind of conversation, and the bot scope that lets the app read it. */
+const MESSAGE_EVENTS: ReadonlyArray<readonly [string, string]> = [
+  ['message.channels', 'channels:history'],
+  ['message.groups', 'groups:history'],
+  ['message.im', 'im:history'],
+  ['message.mpim', 'mpim:history'],
+]
+
+/**
+ * What a message route subscribes to: the message events of the conversations the install's
+ * bot scopes let it read, or all four when the config names no scopes (Slack then asks for the
+ * history scopes when the app is created from the manifest).
+ */
+function messageEvents(install: InstallConfig | undefined): string[] {
+  const bot = install?.scopes?.bot
+  if (bot === undefined) return MESSAGE_EVENTS.map(([event]) => event)
+  return MESSAGE_EVENTS.filter(([, scope]) => bot.includes(scope)).map(([event]) => event)
 }

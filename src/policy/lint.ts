@@ -1,4 +1,5 @@
 import type { RouteConfig } from '../config/schema.js'
+import { matchOf } from '../dispatch/route-match.js'
 import type { LoadedHandlers } from '../dispatch/load-handlers.js'
 import { compileRouteAccess, type AccessRule, type DenyList } from './route-access.js'
 
@@ -55,11 +56,12 @@ export function lintPolicies(
  */
 export function lintHandlers(routes: readonly RouteConfig[], loaded: LoadedHandlers): LintFinding[] {
   const findings: LintFinding[] = loaded.problems.map((p) => ({ level: 'error', code: 'missing_handler', route: p.route, message: p.message }))
-  const routed = new Set(routes.map((r) => `${r.handler ?? ''}\n${JSON.stringify(r.match)}`))
   for (const [path, registry] of loaded.registries) {
+    const mine = routes.filter((r) => r.handler === path).map(matchOf)
     const owner = routes.find((r) => r.handler === path) as RouteConfig
     for (const [kind, id] of registry.registered()) {
-      if (routed.has(`${path}\n${JSON.stringify({ [kind]: id })}`)) continue
+      // Routed if a route names it, or a pattern (or message) route of its kind may send it there.
+      if (mine.some((m) => m.kind === kind && (m.id === undefined || m.id === id)) || (kind === 'message' && mine.some((m) => m.kind === 'event' && m.id === 'message'))) continue
       findings.push({
         level: 'warning',
         code: 'unrouted_handler',

@@ -1,3 +1,4 @@
+import { ACK_CODES } from '../ack/errors.js'
 import { AUDIT_CODES } from '../audit/errors.js'
 import { CONFIG_CODES } from '../config/errors.js'
 import { DISPATCH_CODES } from '../dispatch/errors.js'
@@ -27,6 +28,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   replay: REPLAY_CODES,
   dispatch: DISPATCH_CODES,
   functions: STEP_CODES,
+  ack: ACK_CODES,
   policy: POLICY_CODES,
   audit: AUDIT_CODES,
   install: INSTALL_CODES,

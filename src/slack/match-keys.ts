@@ -1,12 +1,21 @@
 import type { InboundRequest } from '../workflow/workflow-call.js'
 
-/** The kinds of id a route or a handler can be registered for. */
-export type MatchKind = 'event' | 'function' | 'command' | 'action' | 'view' | 'shortcut' | 'workflow' | 'hook'
+/**
+ * The kinds of id a route or a handler can be registered for. `block` is a block action's
+ * `block_id`, `options` an external select's `action_id` (a `block_suggestion`), `message` a
+ * message event's text.
+ */
+export type MatchKind = 'event' | 'function' | 'command' | 'action' | 'block' | 'view' | 'options' | 'message' | 'shortcut' | 'workflow' | 'hook'
+
+/** The kinds whose ids can also be matched by a pattern (a RegExp in code, `{ pattern }` in YAML). */
+export const PATTERN_KINDS = ['action', 'block', 'view', 'options', 'message'] as const satisfies readonly MatchKind[]
+export type PatternKind = (typeof PATTERN_KINDS)[number]
 
 /**
- * The (kind, id) pairs a request can be matched by, in priority order: its event type,
- * custom step's callback_id, command, each action_id, its view or shortcut callback_id, or its workflow endpoint. Empty for requests that
- * nothing is registered for (handshakes, suggestions, unknown types).
+ * The (kind, id) pairs a request can be matched by exactly, in priority order: its event
+ * type, custom step's callback_id, command, each action_id then each block_id, its view or
+ * shortcut callback_id, its external select's action_id, or its workflow endpoint. Empty for
+ * requests that nothing is registered for (handshakes, unknown types).
  */
 export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [MatchKind, string]> {
   switch (request.kind) {
@@ -17,10 +26,12 @@ export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [Matc
     case 'command':
       return [['command', request.command]]
     case 'block_actions':
-      return request.actionIds.map((id) => ['action', id] as const)
+      return [...request.actionIds.map((id) => ['action', id] as const), ...request.blockIds.map((id) => ['block', id] as const)]
     case 'view_submission':
     case 'view_closed':
       return [['view', request.callbackId]]
+    case 'block_suggestion':
+      return [['options', request.actionId]]
     case 'shortcut':
     case 'message_action':
       return [['shortcut', request.callbackId]]
@@ -33,16 +44,18 @@ export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [Matc
   }
 }
 
-/** Finds the first value registered for any of a request's match keys. */
-export function lookup<T>(maps: Readonly<Record<MatchKind, ReadonlyMap<string, T>>>, request: InboundRequest): T | undefined {
-  for (const [kind, id] of matchKeys(request)) {
-    const found = maps[kind].get(id)
-    if (found !== undefined) return found
+/** The ids a pattern of `kind` is tested against in `request` (a message's text for `message`). */
+export function idsOf(kind: PatternKind, request: InboundRequest): readonly string[] {
+  if (kind === 'message') {
+    const text = messageOf(request)?.text
+    return typeof text === 'string' ? [text] : []
   }
-  return undefined
+  return matchKeys(request).flatMap(([k, id]) => (k === kind ? [id] : []))
 }
 
-/** One empty Map per match kind, for a registry that `lookup` reads. */
-export function matchMaps<T>(): Record<MatchKind, Map<string, T>> {
-  return { event: new Map(), function: new Map(), command: new Map(), action: new Map(), view: new Map(), shortcut: new Map(), workflow: new Map(), hook: new Map() }
+/** A message event's `event` object (text, subtype, …), or undefined for any other request. */
+export function messageOf(request: InboundRequest): Readonly<Record<string, unknown>> | undefined {
+  if (request.kind !== 'event' || request.type !== 'message') return undefined
+  const event = request.payload.event
+  return typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined
 }
