@@ -60,7 +60,10 @@ const distributed = slackgate(
   { mode: 'distributed', redisUrl: redis.url, databaseUrl },
   { components: { redis: { pid: redis.pid }, postgres: { command: 'postgres' } }, prepare: () => redis.flush() },
 )
-const contenders: Scenario[] = [baseline, bolt, embedded, distributed]
+// The same route answering in the ack (a no-op ack before the 200, then the same job): what a
+// synchronous handler adds to the ack's latency.
+const embeddedAck = slackgate('slackgate embedded, answered in the ack', { mode: 'embedded', ack: true })
+const contenders: Scenario[] = [baseline, bolt, embedded, distributed, embeddedAck]
 const runs: HttpRun[] = []
 const offeredRuns: HttpRun[] = []
 for (let round = 1; round <= Number(opts.rounds); round++) {

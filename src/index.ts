@@ -26,7 +26,26 @@ export { loadConfig } from './config/load.js'
 export type { GatewayConfig, LoadConfigOptions } from './config/load.js'
 export { ConfigError, CONFIG_CODES } from './config/errors.js'
 export { defineHandlers, PermanentError } from './dispatch/sdk.js'
-export type { Gateway as HandlerGateway, Handler, HandlerContext, HandlerModule, ResponseMessage } from './dispatch/sdk.js'
+export type {
+  Gateway as HandlerGateway,
+  Handler,
+  HandlerContext,
+  HandlerModule,
+  ResponseMessage,
+  AckContext,
+  AckHandler,
+  Registration,
+  ViewAnswer,
+  OptionsAnswer,
+  SelectOption,
+  CommandAnswer,
+  ActionConstraint,
+  ViewConstraint,
+  MessageConstraint,
+} from './dispatch/sdk.js'
+export type { BoltNames } from './dispatch/bolt-names.js'
+export { ACK_CODES } from './ack/errors.js'
+export type { AckCode } from './ack/errors.js'
 export type { SayMessage } from './dispatch/handler-context.js'
 export type { Installations } from './slack-api/slack-access.js'
 export { SLACK_API_CODES, SlackApiError } from './slack-api/errors.js'

@@ -21,6 +21,8 @@ export interface SlackgateSetup {
   readonly replayTtlSeconds?: number
   /** `slack.timestampToleranceSeconds`; absent: the gateway's default. */
   readonly timestampToleranceSeconds?: number
+  /** The /deploy route answers in the ack (`ack: handler`, a no-op ack) before queueing its job. */
+  readonly ack?: boolean
 }
 
 /** A started gateway and the data directory that holds its `slackgate.db`. */
@@ -35,7 +37,7 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningSlac
   // Every route has an access rule, as a real deployment would: the one the load hits
   // checks workspace, channel and user, so the policy stage is measured too.
   const access = (name: string) => ({ rules: [{ name, workspaces: ['T0001'], channels: ['C2147483705'], users: ['U2147483697'] }] })
-  const routes = [{ name: 'deploy', match: { command: '/deploy' }, handler, access: access('deployers') }]
+  const routes: Array<Record<string, unknown>> = [{ name: 'deploy', match: { command: '/deploy' }, handler, access: access('deployers'), ...(setup.ack === true && { ack: 'handler' }) }]
   for (let i = 0; i < extra; i++) routes.push({ name: `cmd${i}`, match: { command: `/cmd${i}` }, handler, access: access(`rule${i}`) })
   const stores =
     setup.mode === 'distributed'
@@ -55,6 +57,7 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningSlac
   const server = await startServer([cli, 'start', '--config', join(dir, 'slackgate.yaml')], {
     SLACK_SIGNING_SECRET: BENCH_SECRET,
     BENCH_ROUTES: String(extra),
+    BENCH_ACK: setup.ack === true ? '1' : '0',
   })
   return {
     ...server,

@@ -7,6 +7,7 @@ const extra = Number(process.env.BENCH_ROUTES ?? 0)
 
 export default defineHandlers((gateway) => {
   const ack = async () => {}
-  gateway.command('/deploy', ack)
+  // BENCH_ACK=1: the route answers in the ack (a no-op ack, an empty 200), then queues the same no-op.
+  gateway.command('/deploy', process.env.BENCH_ACK === '1' ? { ack: () => undefined, handler: ack } : ack)
   for (let i = 0; i < extra; i++) gateway.command(`/cmd${i}`, ack)
 })

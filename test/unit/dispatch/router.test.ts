@@ -41,3 +41,39 @@ describe('router', () => {
     expect(createRouter(many)(r({ kind: 'command', command: '/c9999', text: '' }))?.name).toBe('r9999')
   })
 })
+
+describe('router patterns', () => {
+  const patterned: Route[] = [
+    { name: 'exact', match: { action: 'approve_1' }, ...target },
+    { name: 'approvals', match: { action: { pattern: '^approve_' } }, ...target },
+    { name: 'tickets', match: { block: { pattern: '^ticket-\\d+$' } }, ...target },
+    { name: 'edits', match: { view: { pattern: '^edit_' } }, ...target },
+    { name: 'who', match: { options: 'assignee' }, ...target },
+    { name: 'deploys', match: { message: { pattern: '^deploy (\\w+)$' } }, ...target },
+    { name: 'hellos', match: { message: 'hello' }, ...target },
+    { name: 'messages', match: { event: 'message' }, ...target },
+  ]
+  const route = createRouter(patterned)
+  const text = (t: string) => r({ kind: 'event', type: 'message', eventId: 'E', payload: { event: { type: 'message', text: t } } })
+
+  it.each([
+    [{ kind: 'block_actions', actionIds: ['approve_1'], blockIds: [] }, 'exact'],
+    [{ kind: 'block_actions', actionIds: ['approve_2'], blockIds: [] }, 'approvals'],
+    [{ kind: 'block_actions', actionIds: ['close'], blockIds: ['ticket-42'] }, 'tickets'],
+    [{ kind: 'view_submission', callbackId: 'edit_profile' }, 'edits'],
+    [{ kind: 'block_suggestion', actionId: 'assignee' }, 'who'],
+  ])('routes %j to %s', (request, name) => {
+    expect(route(r(request))?.name).toBe(name)
+  })
+
+  it('a message goes to the first message route it matches, else to event: message', () => {
+    expect(route(text('deploy billing'))?.name).toBe('deploys')
+    expect(route(text('oh hello'))?.name).toBe('hellos')
+    expect(route(text('deploy billing now'))?.name).toBe('messages')
+  })
+
+  it('nothing for an id no exact route names and no pattern matches', () => {
+    expect(route(r({ kind: 'block_actions', actionIds: ['close'], blockIds: ['ticket-x'] }))).toBeUndefined()
+    expect(route(r({ kind: 'view_submission', callbackId: 'create' }))).toBeUndefined()
+  })
+})
