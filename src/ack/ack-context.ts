@@ -8,9 +8,9 @@ import type { SlackRequest } from '../slack/slack-request.js'
 /**
  * An ack handler's context for one request: the request, Bolt's names for its parts, a Web API
  * client for the request's installation (built on first use: most acks only validate) and the
- * request's logger. The signal is added by the runner (ack/run-ack.ts).
+ * request's logger, and the runner's signal (ack/run-ack.ts).
  */
-export function ackContext(access: SlackAccess, request: SlackRequest, log: Logger): Omit<AckContext<SlackRequest>, 'signal'> {
+export function ackContext(access: SlackAccess, request: SlackRequest, log: Logger, signal: AbortSignal): AckContext<SlackRequest> {
   const tools = slackTools(access, request)
   return {
     ...boltNames(request),
@@ -20,5 +20,6 @@ export function ackContext(access: SlackAccess, request: SlackRequest, log: Logg
     },
     log,
     logger: log,
+    signal,
   }
 }

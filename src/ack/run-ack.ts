@@ -23,8 +23,11 @@ export interface AckResult {
 
 export interface RunAckOptions {
   readonly ack: AckHandler<SlackRequest>
-  /** The handler's context, but for its signal (made here). */
-  readonly context: Omit<AckContext<SlackRequest>, 'signal'>
+  /**
+   * The handler's context, given the signal made here. Built, not spread: its `client` is a
+   * getter that makes a WebClient only for a handler that uses it.
+   */
+  readonly context: (signal: AbortSignal) => AckContext<SlackRequest>
   readonly kind: AckKind
   readonly request: SlackRequest
   /** Milliseconds left until the route's deadline. */
@@ -63,7 +66,7 @@ export async function runAck(options: RunAckOptions): Promise<AckResult> {
   let answered: unknown
   try {
     // Called inside the try: a handler that throws before its first await is a failure too.
-    const running = Promise.resolve().then(() => options.ack({ ...options.context, signal: controller.signal }))
+    const running = Promise.resolve().then(() => options.ack(options.context(controller.signal)))
     // A rejection after the deadline is nobody's to handle: keep it from crashing the process.
     running.catch(() => undefined)
     answered = await Promise.race([running, late])

@@ -156,7 +156,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         answers: stores.answers,
         claims: createKeyClaims(stores.nonces),
         // Fastify's request logger is the pino child logger it was built from.
-        context: (request, log) => ackContext(slack.access, request, log as unknown as Logger),
+        context: (request, log, signal) => ackContext(slack.access, request, log as unknown as Logger, signal),
         ttlSeconds: config.replay.ttlSeconds,
       },
       authorize: createAuthorizer({ routes: config.routes, ...(directory !== undefined && { directory }), adminContact: config.policy.adminContact }),

@@ -17,7 +17,7 @@ export interface AckAnswering {
   readonly answers: AnswerStore
   readonly claims: KeyClaims
   /** The handler's context: the request, Bolt's names for its parts, a client and a logger. */
-  readonly context: (request: SlackRequest, log: FastifyRequest['log']) => Omit<AckContext<SlackRequest>, 'signal'>
+  readonly context: (request: SlackRequest, log: FastifyRequest['log'], signal: AbortSignal) => AckContext<SlackRequest>
   readonly ttlSeconds: number
 }
 
@@ -68,6 +68,14 @@ export async function answerInAck(
   }
   const outcome = { ...base, ...(result.failure !== undefined && { reason: result.failure, detail: result.detail }) }
 
+  // Kept while the follow-up is queued: both join the same batch (one commit, one sync). Should
+  // the queue refuse the job, Slack's retry runs the ack again and finds this answer kept.
+  const answer: StoredAnswer = { status: 200, body: result.body === undefined ? '' : JSON.stringify(result.body) }
+  const kept = acks.answers.put(keys.primary, answer, ttl).then(
+    () => undefined,
+    // The work is decided and done: answer it. Only a duplicate loses (it gets the fallback).
+    (err: unknown) => request.log.error({ err, reason: 'answer_store_unavailable' }, 'the ack answer could not be kept for duplicates'),
+  )
   if (result.stands && plan.followUp) {
     // Its keys are claimed already: the job's idempotency key is the primary, nothing else.
     const admitted = await admitRequest(
@@ -77,20 +85,14 @@ export async function answerInAck(
       { kind: slack.kind, decision },
     )
     if (admitted.verdict === 'unavailable') {
+      await kept
       await acks.claims.release(claimed)
       return reply.code(503).send({ error: admitted.reason })
     }
   } else {
     request.outcome = { verdict: 'answered', ...outcome }
   }
-
-  const answer: StoredAnswer = { status: 200, body: result.body === undefined ? '' : JSON.stringify(result.body) }
-  try {
-    await acks.answers.put(keys.primary, answer, ttl)
-  } catch (err) {
-    // The work is decided and done: answer it. Only a duplicate loses (it gets the fallback).
-    request.log.error({ err, reason: 'answer_store_unavailable' }, 'the ack answer could not be kept for duplicates')
-  }
+  await kept
   return send(reply, answer)
 }
 
@@ -102,7 +104,7 @@ function runPlanned(request: FastifyRequest, input: AckRouteInput, acks: AckAnsw
   }
   return runAck({
     ack: plan.ack,
-    context: acks.context(slack, request.log),
+    context: (signal) => acks.context(slack, request.log, signal),
     kind: plan.kind,
     request: slack,
     remainingMs: plan.deadlineMs - elapsedMs,

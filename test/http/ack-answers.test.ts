@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readAll } from '../contract/audit-log.contract.js'
 import { testApp, type TestApp } from '../helpers/app.js'
 import { waitForQueueIdle } from '../helpers/queue-idle.js'
+import { REDIS_URL, redisAvailable, redisClient } from '../helpers/redis.js'
 import { commandFields, eventEnvelope, form, NOW, slackHeaders } from '../helpers/signing.js'
 
 // Answers in the ack through the real gateway: a route's `ack` runs before the 200 within its
@@ -203,5 +205,36 @@ describe('matching like Bolt', () => {
     expect((await post('/slack/interactions', other)).res.statusCode).toBe(200)
     await waitForQueueIdle(() => t.gateway.stores.queue.counts())
     expect(runs().filter((r) => r.startsWith('action:'))).toEqual(['action:ticket-42'])
+  })
+})
+
+describe.skipIf(!redisAvailable)('answers in the ack across instances (Redis)', () => {
+  it('a replay taken by another instance gets the first instance’s answer, and the ack ran once', async () => {
+    const namespace = `ack-${randomBytes(4).toString('hex')}`
+    const shared = mkdtempSync(join(tmpdir(), 'slackgate-ack-redis-'))
+    writeFileSync(join(shared, 'slackgate.yaml'), `namespace: ${namespace}
+queue: { store: "${REDIS_URL}", redisPersistence: volatile }
+replay: { store: "${REDIS_URL}" }
+routes:
+  - { name: new-ticket, match: { view: new_ticket }, handler: ${JSON.stringify(join(dir, 'handlers.ts'))}, ack: handler, public: true }
+`)
+    const a = await testApp({ file: join(shared, 'slackgate.yaml'), dataDir: join(shared, 'a') })
+    const b = await testApp({ file: join(shared, 'slackgate.yaml'), dataDir: join(shared, 'b') })
+    const redis = redisClient()
+    try {
+      const request = submission('new_ticket', 'Two instances')
+      const first = await a.app.inject({ method: 'POST', url: '/slack/interactions', headers: request.headers, payload: request.body })
+      const replay = await b.app.inject({ method: 'POST', url: '/slack/interactions', headers: request.headers, payload: request.body })
+      expect([first.json(), replay.json()]).toEqual([{ response_action: 'clear' }, { response_action: 'clear' }])
+      expect(runs().filter((r) => r === 'ack:Two instances')).toHaveLength(1)
+      // The answer is kept under the deployment's namespace, beside its replay keys.
+      expect(await redis.keys(`${namespace}:ack:*`)).toHaveLength(1)
+    } finally {
+      await a.close()
+      await b.close()
+      const keys = await redis.keys(`${namespace}*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
+    }
   })
 })

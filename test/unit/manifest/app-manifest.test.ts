@@ -77,6 +77,23 @@ describe('appManifest', () => {
     expect(manifest.settings.org_deploy_enabled).toBeUndefined()
   })
 
+  it('an options route sets the options load URL; a message route subscribes to the message events its history scopes allow', () => {
+    const handler = { handler: './h.ts', public: true } as const
+    const routes = [
+      { name: 'who', match: { options: 'assignee' }, ...handler },
+      { name: 'deploys', match: { message: { pattern: '^deploy' } }, ...handler },
+    ]
+    const manifest = appManifest(source({ routes }), options)
+    expect(manifest.settings.interactivity).toEqual({
+      is_enabled: true,
+      request_url: 'https://gw.example.com/slack/interactions',
+      message_menu_options_url: 'https://gw.example.com/slack/interactions',
+    })
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+    const scoped = appManifest(source({ routes, install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write', 'channels:history', 'im:history'] } } }), options)
+    expect(scoped.settings.event_subscriptions?.bot_events).toEqual(['message.channels', 'message.im', 'app_uninstalled', 'tokens_revoked'])
+  })
+
   it('the install flow alone subscribes to the lifecycle events it applies', () => {
     const manifest = appManifest(source({ install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write'] } }, routes: [] }), options)
     expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_uninstalled', 'tokens_revoked'])

@@ -41,4 +41,23 @@ describe('lintHandlers', () => {
       { level: 'warning', code: 'unrouted_handler', route: 'deploy', message: expect.stringContaining('/h.mjs registers event app_mention, but no route with this handler matches it') },
     ])
   })
+
+  it('a pattern registration is routed by a pattern route of its kind, and a message registration by an event: message route', () => {
+    const patterns = buildRegistry(
+      defineHandlers((g) => {
+        g.action(/^approve_/, () => {})
+        g.message(/^deploy/, () => {})
+        g.view('new_ticket', { ack: () => undefined })
+      }),
+      '/p.mjs',
+    )
+    const routes = [
+      route('approvals', { action: { pattern: '^approve_' } }, { handler: '/p.mjs' }),
+      route('messages', { event: 'message' }, { handler: '/p.mjs' }),
+      route('tickets', { view: 'new_ticket' }, { handler: '/p.mjs', ack: { deadlineMs: 2500 } }),
+    ]
+    expect(lintHandlers(routes, { registries: new Map([['/p.mjs', patterns]]), problems: [] })).toEqual([])
+    const findings = lintHandlers(routes.slice(2), { registries: new Map([['/p.mjs', patterns]]), problems: [] })
+    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('registers action (pattern)'), expect.stringContaining('registers message (pattern)')])
+  })
 })
