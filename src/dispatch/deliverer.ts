@@ -56,7 +56,11 @@ export function createDeliverer(deps: DelivererDeps): Delivery {
     }
 
     const registry = deps.registries.get(route.handler as string)
-    const handler = registry?.find(request)?.handler
+    const registered = registry?.find(request)
+    const handler = registered?.handler
+    // A registration that only answers in the ack has nothing queued to run: a modal's
+    // view_closed, say, reaches it through the queue (Slack shows no answer to it).
+    if (handler === undefined && registered?.ack !== undefined) return { ok: true }
     if (handler === undefined) return { ok: false, permanent: true, error: `no handler for this ${request.kind} in ${route.handler}` }
     // Built on the handler's first use of `log`: most handlers never log.
     let log: Logger | undefined

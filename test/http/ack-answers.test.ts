@@ -159,6 +159,13 @@ describe('answers in the ack', () => {
     expect((await requestRecords()).at(-1)).toMatchObject({ verdict: 'answered', reason: 'ack_invalid' })
   })
 
+  it('a view_closed of a modal whose module only answers in the ack is delivered as nothing to run, not a dead letter', async () => {
+    const closed = interaction({ type: 'view_closed', view: { id: `V${++seq}`, callback_id: 'invalid_modal' } })
+    expect((await post('/slack/interactions', closed)).res.statusCode).toBe(200)
+    await waitForQueueIdle(() => t.gateway.stores.queue.counts())
+    expect(await t.gateway.stores.queue.list({ state: 'dead' })).toEqual([])
+  })
+
   it('an external select gets its options, filtered by what was typed', async () => {
     const { res } = await post('/slack/interactions', interaction({ type: 'block_suggestion', action_id: 'assignee', block_id: 'who', value: 'a' }))
     expect(res.statusCode).toBe(200)
