@@ -225,6 +225,16 @@ program
     }),
   )
 
+program
+  .command('admin')
+  .description('the admin console')
+  .command('hash-password')
+  .description('read a password from stdin (not echoed on a terminal) and print its scrypt hash, for admin.users[].passwordHash')
+  .action(async () => {
+    const { hashPasswordCommand } = await import('./admin.js')
+    process.stdout.write(`${await hashPasswordCommand({ input: process.stdin, prompts: process.stderr })}\n`)
+  })
+
 const policy = program.command('policy').description('who may run which route, where')
 
 policy

@@ -8,6 +8,7 @@ import { secretRefObject, secretRefSchema } from './secret-ref-schema.js'
 import { refineServerTls, serverTlsShape } from './tls-schema.js'
 import { sourceSchema } from './sources-schema.js'
 import { vaultSchema } from './vault-schema.js'
+import { adminSchema } from './admin-schema.js'
 import { DEFAULT_STEP_ERROR_MESSAGE } from '../functions/errors.js'
 import { compileBodySchema } from '../workflow/body-schema.js'
 import { DEFAULT_MAX_REPLAY_KEYS } from '../replay/nonce-store.js'
@@ -310,6 +311,8 @@ export const configSchema = z.strictObject({
   install: installSchema.optional(),
   /** The token vault: installations and their encrypted tokens (see vault-schema.ts). */
   vault: vaultSchema.optional(),
+  /** The admin console at /admin (see admin-schema.ts); absent, it is not served. */
+  admin: adminSchema.optional(),
   /** The tokens the gateway mints for the services it forwards to. */
   tokens: z
     .strictObject({

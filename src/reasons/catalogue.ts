@@ -1,4 +1,5 @@
 import { ACK_CODES } from '../ack/errors.js'
+import { ADMIN_CODES } from '../admin/errors.js'
 import { AUDIT_CODES } from '../audit/errors.js'
 import { CONFIG_CODES } from '../config/errors.js'
 import { DISPATCH_CODES } from '../dispatch/errors.js'
@@ -34,6 +35,7 @@ export const REASON_CATALOGUE: Readonly<Record<string, readonly string[]>> = {
   install: INSTALL_CODES,
   vault: VAULT_CODES,
   'slack-api': SLACK_API_CODES,
+  admin: ADMIN_CODES,
 }
 
 export const ALL_REASON_CODES: readonly string[] = Object.values(REASON_CATALOGUE).flat()
