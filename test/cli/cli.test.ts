@@ -114,7 +114,7 @@ describe('exit codes: usage errors exit 2, for every command', () => {
   it('finds every command', () => {
     expect(paths.map((p) => p.filter((a) => a !== 'x1').join(' '))).toEqual([
       'start', 'dev', 'sign', 'verify', 'jobs list', 'jobs retry', 'jobs drop', 'keys rotate', 'keys list', 'keys vault-init',
-      'vault rewrap', 'installations list', 'policy explain', 'policy lint', 'scopes lint', 'manifest', 'audit verify', 'audit tail', 'audit query', 'audit export',
+      'vault rewrap', 'installations list', 'admin hash-password', 'policy explain', 'policy lint', 'scopes lint', 'manifest', 'audit verify', 'audit tail', 'audit query', 'audit export',
     ])
   })
 
