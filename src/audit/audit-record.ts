@@ -1,5 +1,9 @@
-/** What a record is about: one inbound request, one delivery attempt, or a Slack lifecycle event. */
-export type AuditKind = 'request' | 'delivery' | 'lifecycle' | 'step'
+/**
+ * What a record is about: one inbound request, one delivery attempt, a Slack lifecycle event,
+ * a custom step, or an action in the admin console (`admin`: sign-ins, sign-outs, refusals,
+ * job retries and drops; see admin/admin-record.ts).
+ */
+export type AuditKind = 'request' | 'delivery' | 'lifecycle' | 'step' | 'admin'
 
 /**
  * One audit record, as written. It holds who, where, what and the verdict, never a secret:
@@ -17,7 +21,8 @@ export interface AuditRecord {
   /**
    * Requests: `accepted`, `duplicate`, `unrouted`, `denied`, `rejected`, `handshake`,
    * `ssl_check`. Deliveries: `delivered`, `retrying`, `dead`. Lifecycle: `recorded`.
-   * Steps: `completed`, `failed`, `already_completed`, `not_completed`.
+   * Steps: `completed`, `failed`, `already_completed`, `not_completed`. Admin: see
+   * `AdminVerdict` (`login`, `login_failed`, `locked_out`, `logout`, `refused`, …).
    */
   readonly verdict: string
   /** The stable reason code of a refusal or failure. */

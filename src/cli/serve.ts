@@ -33,6 +33,16 @@ export async function serve(config: GatewayConfig): Promise<void> {
     await gateway.close()
     throw listenError(err, config.server.host, config.server.port)
   }
+  // The admin console's own listener (admin.listen), kept off the address Slack reaches.
+  const consoleListen = config.admin?.listen
+  if (gateway.consoleApp !== undefined && consoleListen !== undefined) {
+    try {
+      logger.info({ address: await gateway.consoleApp.listen({ host: consoleListen.host, port: consoleListen.port }) }, 'admin console listening')
+    } catch (err) {
+      await gateway.close()
+      throw listenError(err, consoleListen.host, consoleListen.port)
+    }
+  }
   gateway.startWorkers()
   for (const warning of configWarnings(config)) {
     logger.warn(warning)

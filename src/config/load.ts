@@ -6,6 +6,7 @@ import { createSigningSecret, type SigningSecret } from '../verify/signing-secre
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { configSchema, type ConfigFile, type RouteConfig } from './schema.js'
 import type { InstallConfig } from './install-schema.js'
+import type { AdminConfig } from './admin-schema.js'
 import { resolveSecretRef } from './secret-ref.js'
 import { masterKeyProblem } from '../vault/master-key.js'
 import { resolveServerTls, type ServerTls } from './server-tls.js'
@@ -58,6 +59,8 @@ export interface GatewayConfig {
   readonly install?: InstallConfig
   /** The token vault (docs/vault.md). */
   readonly vault: VaultConfig
+  /** The admin console (docs/admin-console.md); absent, `/admin` is not served. */
+  readonly admin?: AdminConfig
   /** The config file that was read, if any. */
   readonly file?: string
 }
@@ -204,6 +207,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
       ...(masterKey !== undefined && { masterKey }),
       required: config.vault !== undefined || config.install !== undefined,
     },
+    ...(config.admin !== undefined && { admin: config.admin }),
     ...(file !== undefined && { file }),
   }
 }

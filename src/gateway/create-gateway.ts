@@ -38,6 +38,7 @@ import { stepTokenKey } from '../functions/step-token-key.js'
 import { compileStepSchemas, createStepIngress } from '../functions/step-ingress.js'
 import { createStepCompleter } from '../functions/complete-step.js'
 import { createStepFinisher } from '../functions/finish-step.js'
+import { buildConsoleApp, consolePlugin, type ConsolePluginOptions } from '../admin/console-plugin.js'
 
 export interface GatewayOptions {
   readonly config: GatewayConfig
@@ -69,6 +70,8 @@ export interface Gateway {
   readonly signingKeys: SigningKeys
   /** What `GET /metrics` serves. */
   readonly metrics: GatewayMetrics
+  /** The admin console's own app when `admin.listen` is set (the caller listens on it); else it is at /admin on `app`, or absent. */
+  readonly consoleApp?: FastifyInstance
   /** Starts delivering queued jobs in this process. */
   startWorkers(): void
   /** Stops taking requests, lets deliveries in flight finish, closes the stores. */
@@ -174,6 +177,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
+    // The admin console (docs/admin-console.md): on its own listener, or at /admin beside Slack's routes.
+    const admin: ConsolePluginOptions | undefined =
+      config.admin === undefined ? undefined : { admin: config.admin, audit: stores.audit, queue, routes: config.routes.map((r) => r.name), now: clockMs }
+    if (admin !== undefined && config.admin?.listen === undefined) await app.register(consolePlugin, { ...admin, prefix: '/admin' })
+    const consoleApp = admin !== undefined && config.admin?.listen !== undefined ? await buildConsoleApp(admin, logger) : undefined
     const delivery = createDeliverer({
       routes: config.routes,
       registries,
@@ -241,6 +249,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       vault,
       signingKeys: keys,
       metrics,
+      ...(consoleApp !== undefined && { consoleApp }),
       startWorkers() {
         consumer ??= queue.consume(deliverAndLog, {
           concurrency: config.queue.concurrency,
@@ -250,6 +259,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       },
       async close() {
         claim?.stop()
+        await consoleApp?.close()
         await app.close()
         await consumer?.stop()
         await slack.stop()
