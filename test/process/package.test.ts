@@ -27,6 +27,8 @@ describe('the package as npm packs it', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson
     const named = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => [e.types, e.default])]
     for (const path of [...named.map((p) => p.replace(/^\.\//, '')), 'LICENSE', 'README.md', 'package.json']) expect(files).toContain(path)
+    // The admin console's stylesheet and script, which tsc does not copy (scripts/copy-assets.mjs does).
+    for (const asset of ['console.css', 'console.js']) expect(files).toContain(`dist/admin/console/assets/${asset}`)
     expect([...files].filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f))).toEqual([])
   })
 

@@ -33,18 +33,12 @@ export async function assetRoutes(app: FastifyInstance): Promise<void> {
   }
 }
 
-/**
- * An asset beside the rendering layer (src/admin/console/assets). From the build (dist/),
- * where tsc copies no asset, the source tree's copy is the fallback.
- */
+/** An asset beside the rendering layer: src/admin/console/assets, copied into dist/ by the build (scripts/copy-assets.mjs). */
 async function readAsset(name: string): Promise<Buffer> {
-  const places = [new URL(`../console/assets/${name}`, import.meta.url), new URL(`../../../src/admin/console/assets/${name}`, import.meta.url)]
-  for (const place of places) {
-    try {
-      return await readFile(place)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
+  try {
+    return await readFile(new URL(`../console/assets/${name}`, import.meta.url))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    throw new Error(`the admin console's ${name} is missing beside the code (admin/console/assets): rebuild with npm run build`)
   }
-  throw new Error(`the admin console's ${name} is missing (looked in src/admin/console/assets beside the code)`)
 }

@@ -13,7 +13,7 @@ export const AUDIT_VERDICTS = [
   'accepted', 'answered', 'duplicate', 'unrouted', 'denied', 'rejected', 'handshake', 'ssl_check',
   'delivered', 'retrying', 'dead', 'recorded', 'completed', 'failed', 'already_completed', 'not_completed',
 ] as const
-export const AUDIT_KINDS = ['request', 'delivery', 'lifecycle', 'step'] as const
+export const AUDIT_KINDS = ['request', 'delivery', 'lifecycle', 'step', 'admin'] as const
 
 /** The form's fields, as typed (trimmed), to fill the form again. */
 export interface RequestFilterForm {
