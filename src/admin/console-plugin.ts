@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { AuditLog } from '../audit/audit-log.js'
 import { adminOrigin, type AdminConfig } from '../config/admin-schema.js'
+import type { GatewayConfig } from '../config/load.js'
 import type { JobQueue } from '../dispatch/job-queue.js'
+import type { ReadinessCheck } from '../http/readiness.js'
+import type { SigningKeys } from '../keys/signing-keys.js'
+import type { Vault } from '../vault/vault.js'
 import { mapError } from '../http/errors.js'
 import '../http/outcome.js'
 import { html } from './console/html.js'
@@ -10,8 +14,12 @@ import { canOperate } from './console/layout.js'
 import { assetRoutes } from './console-routes/assets.js'
 import { authRoutes } from './console-routes/auth.js'
 import { formField, noticePage, recordAdmin, refuse, sendPage, sessionIdFrom, type ConsoleContext, type FormBody } from './console-routes/context.js'
+import { installationRoutes } from './console-routes/installations.js'
 import { jobRoutes } from './console-routes/jobs.js'
+import { keyRoutes } from './console-routes/keys.js'
+import { liveRoutes } from './console-routes/live.js'
 import { requestRoutes } from './console-routes/requests.js'
+import { routeRoutes } from './console-routes/routes.js'
 import { csrfRefusal } from './security/csrf.js'
 import { DATA_PAGE_HEADERS, SECURITY_HEADERS } from './security/headers.js'
 import { createLoginThrottle } from './security/login-throttle.js'
@@ -25,6 +33,17 @@ export interface ConsolePluginOptions {
   readonly queue: JobQueue
   /** The configured route names (the re-drive form offers them). */
   readonly routes: readonly string[]
+  /** The gateway's config: the Routes page and its explain, and key rotation, read it as the CLI does. */
+  readonly config: GatewayConfig
+  /** The Live page's counters: the text `GET /metrics` serves. */
+  readonly metrics: () => Promise<string>
+  /** The checks `/readyz` runs, and its timeout: the Live page shows the stores' readiness. */
+  readonly readiness: readonly ReadinessCheck[]
+  readonly readinessTimeoutMs: number
+  /** What the Installations page lists and revokes. */
+  readonly vault: Vault
+  /** Told of a rotation from the Keys page, so the gateway signs with the new key at once. */
+  readonly signingKeys: SigningKeys
   /** Epoch milliseconds: sessions, lockouts, records and relative filters (`1h`) read it. */
   readonly now?: () => number
 }
@@ -35,15 +54,16 @@ const FORM = 'application/x-www-form-urlencoded'
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
- * The admin console, to register under `/admin`: sign-in, the Requests pages, the Jobs page
- * and the assets. Every response has the security headers (pages with data also no-store);
- * every route but sign-in and the assets needs a live session; every state-changing request
- * is checked against cross-site forgery (Fetch Metadata, Origin, the session's token) before
- * its handler; operator actions need the operator role. Forms are parsed here only, within
- * this plugin's context: the Slack routes keep their raw-body parsers.
+ * The admin console, to register under `/admin`: sign-in, the Requests pages, the Jobs page,
+ * Live, Routes, Installations, Keys and the assets. Every response has the security headers
+ * (pages with data also no-store); every route but sign-in and the assets needs a live
+ * session; every state-changing request is checked against cross-site forgery (Fetch
+ * Metadata, Origin, the session's token) before its handler; operator actions need the
+ * operator role. Forms are parsed here only, within this plugin's context: the Slack routes
+ * keep their raw-body parsers.
  *
  * @example
- * await app.register(consolePlugin, { prefix: '/admin', admin: config.admin, audit, queue, routes: ['deploy'] })
+ * await app.register(consolePlugin, { prefix: '/admin', admin: config.admin, audit, queue, routes: ['deploy'], config, metrics: () => metrics.render(), readiness, readinessTimeoutMs: 2000, vault, signingKeys })
  */
 export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (instance, options) => {
   const now = options.now ?? Date.now
@@ -82,6 +102,10 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (in
   authRoutes(instance, ctx)
   requestRoutes(instance, ctx)
   jobRoutes(instance, ctx)
+  liveRoutes(instance, ctx, options)
+  routeRoutes(instance, options.config)
+  installationRoutes(instance, ctx, { vault: options.vault, configBotToken: options.config.slack.botToken !== undefined })
+  keyRoutes(instance, ctx, options)
   await assetRoutes(instance)
 }
 
@@ -139,7 +163,7 @@ function parseForm(body: string): FormBody {
  * Nothing is listening until `listen()`.
  *
  * @example
- * const consoleApp = await buildConsoleApp({ admin, audit, queue, routes }, logger)
+ * const consoleApp = await buildConsoleApp({ admin, audit, queue, routes, config, metrics, readiness, readinessTimeoutMs, vault, signingKeys }, logger)
  * await consoleApp.listen({ host: admin.listen.host, port: admin.listen.port })
  */
 export async function buildConsoleApp(options: ConsolePluginOptions, logger: FastifyBaseLogger): Promise<FastifyInstance> {

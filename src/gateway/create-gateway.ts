@@ -178,8 +178,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
     })
     // The admin console (docs/admin-console.md): on its own listener, or at /admin beside Slack's routes.
+    // Its Live page runs /readyz's checks with /readyz's timeout (http/app.ts defaults it to 2 s).
     const admin: ConsolePluginOptions | undefined =
-      config.admin === undefined ? undefined : { admin: config.admin, audit: stores.audit, queue, routes: config.routes.map((r) => r.name), now: clockMs }
+      config.admin === undefined
+        ? undefined
+        : {
+            admin: config.admin,
+            audit: stores.audit,
+            queue,
+            routes: config.routes.map((r) => r.name),
+            now: clockMs,
+            config,
+            metrics: () => metrics.render(),
+            readiness,
+            readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+            vault,
+            signingKeys: keys,
+          }
     if (admin !== undefined && config.admin?.listen === undefined) await app.register(consolePlugin, { ...admin, prefix: '/admin' })
     const consoleApp = admin !== undefined && config.admin?.listen !== undefined ? await buildConsoleApp(admin, logger) : undefined
     const delivery = createDeliverer({

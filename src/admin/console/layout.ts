@@ -30,11 +30,14 @@ export interface PageOptions {
   readonly body: SafeHtml
 }
 
-// The sections the console serves so far: the nav links only to pages that exist (Live,
-// Routes, Installations and Keys render in pages/ and are served next).
+// Every section the console serves, in the nav's order: a link only to a page that exists.
 const SECTIONS: ReadonlyArray<readonly [ConsoleSection, string]> = [
   ['requests', 'Requests'],
   ['jobs', 'Jobs'],
+  ['live', 'Live'],
+  ['routes', 'Routes'],
+  ['installations', 'Installations'],
+  ['keys', 'Keys'],
 ]
 
 /** The name of the hidden field (and form field the server reads) that carries the CSRF token. */
