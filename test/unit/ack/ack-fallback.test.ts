@@ -102,11 +102,11 @@ describe('fallbackAnswer: other kinds', () => {
 
 describe('fallbackAnswer: property', () => {
   const blockId = fc.oneof(fc.string({ maxLength: 300 }), fc.constant(''), fc.integer(), fc.constant(null))
-  const viewBlock = fc.oneof(
-    fc.record({ type: fc.constantFrom('input', 'section', 'divider', 'actions', 'header'), block_id: blockId }, { requiredKeys: ['type'] }),
-    fc.jsonValue({ maxDepth: 2 }),
-  )
-  const blocks = fc.oneof(fc.array(viewBlock, { maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+  // Any JSON but keys the decoder refuses before any handler sees the payload (`__proto__`, and
+  // `constructor`: malformed_body), which Slack never sends.
+  const json = fc.jsonValue({ maxDepth: 2 }).filter((v) => !/"(__proto__|constructor)"/.test(JSON.stringify(v)))
+  const viewBlock = fc.oneof(fc.record({ type: fc.constantFrom('input', 'section', 'divider', 'actions', 'header'), block_id: blockId }, { requiredKeys: ['type'] }), json)
+  const blocks = fc.oneof(fc.array(viewBlock, { maxLength: 12 }), json)
   // Long texts are built from a length, so that shrinking one is a few steps, not thousands.
   const longText = fc.tuple(fc.string({ maxLength: 5 }), fc.constantFrom('x', '😀', 'é'), fc.integer({ min: 900, max: 4000 })).map(([head, unit, n]) => head + unit.repeat(n))
   const text = fc.oneof(fc.string({ maxLength: 50 }), fc.string({ unit: 'grapheme', maxLength: 40 }), longText)
