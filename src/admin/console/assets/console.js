@@ -46,7 +46,8 @@
   function poll() {
     fetch(source, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } })
       .then(function (response) {
-        if (response.status === 401 || response.status === 403) {
+        // An ended session is sent to the sign-in page (the fetch follows that redirect).
+        if (response.status === 401 || response.status === 403 || (response.redirected && new URL(response.url).pathname === '/admin/login')) {
           window.location.assign('/admin/login')
           throw new Error('logged out')
         }
