@@ -358,6 +358,26 @@ describe('admin console: jobs', { timeout: 60_000 }, () => {
     ])
   })
 
+  it('an operator re-drives the dead letters of a route since a time: those enqueued since then are queued again, each audited', async () => {
+    const app = await start({ workers: true })
+    const { jobId } = await traffic(app)
+    const cookie = await signIn(app, OPERATOR)
+    const token = await csrfToken(app, cookie)
+    const deliveries = async () => (await records(app)).filter((r) => r.kind === 'delivery' && r.jobId === jobId)
+
+    // Since a time after the job was enqueued: nothing to re-drive.
+    expect((await post(app, '/admin/jobs/redrive', cookie, { _csrf: token, route: 'deploy', since: '2100-01-01T00:00:00Z' })).statusCode).toBe(303)
+    expect((await adminRecords(app)).filter((r) => r.type === 'job_retry')).toEqual([])
+    // An unknown route is a clear 400, nothing done.
+    const unknown = await post(app, '/admin/jobs/redrive', cookie, { _csrf: token, route: 'nope', since: '2000-01-01T00:00:00Z' })
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.body).toContain('a configured route')
+
+    expect((await post(app, '/admin/jobs/redrive', cookie, { _csrf: token, route: 'deploy', since: '2000-01-01T00:00:00Z' })).statusCode).toBe(303)
+    await waitFor(async () => (await deliveries()).length === 2)
+    expect((await adminRecords(app)).filter((r) => r.type === 'job_retry').map((r) => [r.verdict, r.jobId, r.subject])).toEqual([['retried', jobId, OPERATOR.name]])
+  })
+
   it('a POST must come from the console origin and carry the session token: each refusal has its code and changes nothing', async () => {
     const app = await start({ workers: true })
     const { jobId } = await traffic(app)
