@@ -69,7 +69,9 @@ const distributedAck = slackgate(
   { mode: 'distributed', redisUrl: redis.url, databaseUrl, ack: true },
   { components: { redis: { pid: redis.pid }, postgres: { command: 'postgres' } }, prepare: () => redis.flush() },
 )
-const contenders: Scenario[] = [baseline, bolt, embedded, distributed, embeddedAck, distributedAck]
+// The admin console mounted on the same server: it must add nothing to the Slack path.
+const embeddedConsole = slackgate('slackgate embedded, admin console on', { mode: 'embedded', console: true })
+const contenders: Scenario[] = [baseline, bolt, embedded, distributed, embeddedAck, distributedAck, embeddedConsole]
 const runs: HttpRun[] = []
 const offeredRuns: HttpRun[] = []
 for (let round = 1; round <= Number(opts.rounds); round++) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startServer, type RunningServer } from './server.js'
+import { hashPassword } from '../../src/admin/security/password.js'
 import { BENCH_SECRET } from './slash-command.js'
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
@@ -23,6 +24,8 @@ export interface SlackgateSetup {
   readonly timestampToleranceSeconds?: number
   /** The /deploy route answers in the ack (`ack: handler`, a no-op ack) before queueing its job. */
   readonly ack?: boolean
+  /** The admin console on, at /admin on the same server (nobody signed in): what it adds to the Slack path. */
+  readonly console?: boolean
 }
 
 /** A started gateway and the data directory that holds its `slackgate.db`. */
@@ -44,7 +47,10 @@ export async function startSlackgate(setup: SlackgateSetup): Promise<RunningSlac
       ? { replay: { store: setup.redisUrl }, queue: { store: setup.redisUrl }, audit: { store: setup.databaseUrl } }
       : {}
   const dataDir = join(dir, 'data')
+  // One operator with a real scrypt hash: the console as a deployment would run it.
+  const admin = setup.console === true ? { admin: { origin: 'http://127.0.0.1', users: [{ name: 'bench', role: 'operator', passwordHash: await hashPassword('bench-password-0123') }] } } : {}
   const config = {
+    ...admin,
     dataDir,
     server: { host: '127.0.0.1', bodyLimitBytes: setup.bodyLimitBytes ?? 1024 * 1024 * 2 },
     ...stores,
