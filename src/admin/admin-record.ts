@@ -18,9 +18,13 @@ export type AdminVerdict =
   /** An operator's retry or drop found no such job (already retried, dropped or delivered). */
   | 'not_found'
   | 'exported'
+  /** An operator revoked an installation (every token it held wiped). */
+  | 'revoked'
+  /** An operator rotated the gateway's signing keys. */
+  | 'rotated'
 
 /** The console action a record is about, in `type`. */
-export type AdminAction = 'login' | 'logout' | 'job_retry' | 'job_drop' | 'requests_export' | 'post'
+export type AdminAction = 'login' | 'logout' | 'job_retry' | 'job_drop' | 'requests_export' | 'installation_revoke' | 'key_rotate' | 'post'
 
 export interface AdminRecordInput {
   readonly at: number
@@ -31,7 +35,7 @@ export interface AdminRecordInput {
   /** The admin's name: the session's, or at sign-in the name as typed. */
   readonly name?: string
   readonly jobId?: string
-  /** What was acted on beyond a job: an export's filters. */
+  /** What was acted on beyond a job: an export's filters, an installation's key. */
   readonly target?: string
 }
 

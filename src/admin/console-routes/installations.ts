@@ -40,14 +40,9 @@ export function installationRoutes(app: FastifyInstance, ctx: ConsoleContext, so
   })
 }
 
-/**
- * The audit record of an operator's revoke or rotate: kind `admin`, the admin's name as
- * subject, what was acted on as target. admin-record.ts does not list these actions yet, so
- * its record is built and then given this action and verdict.
- */
-export async function recordAction(ctx: ConsoleContext, request: FastifyRequest, type: 'installation_revoke' | 'key_rotate', verdict: 'revoked' | 'rotated' | 'not_found', target: string): Promise<void> {
-  const base = adminRecord({ at: ctx.now(), requestId: request.id, action: 'post', verdict: 'not_found', name: sessionOf(request).user.name, target })
-  await ctx.audit.append({ ...base, type, verdict })
+/** The audit record of an operator's revoke or rotate: kind `admin`, the admin's name as subject, what was acted on as target. */
+export async function recordAction(ctx: ConsoleContext, request: FastifyRequest, action: 'installation_revoke' | 'key_rotate', verdict: 'revoked' | 'rotated' | 'not_found', target: string): Promise<void> {
+  await ctx.audit.append(adminRecord({ at: ctx.now(), requestId: request.id, action, verdict, name: sessionOf(request).user.name, target }))
 }
 
 /** A 400 page in a section of this file's kind, listing what was wrong. */
