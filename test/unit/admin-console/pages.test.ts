@@ -245,6 +245,9 @@ describe('installations and keys', () => {
     expect(page).toContain('badge-retired')
     expect(page).toContain('badge-published')
     expect(page).toContain('badge-signing')
+    // Times as every page writes them: UTC to the second.
+    expect(page).toContain('<time datetime="2026-11-29T00:00:00.000Z">2026-11-29 00:00:00Z</time>')
+    expect(page).toContain('until <time datetime="2026-12-01T00:00:00.000Z">2026-12-01 00:00:00Z</time>')
     expect(page).toContain('action="/admin/keys/rotate"')
     expect(postForms(wrap(renderKeys({ keys, supplied: false, now, ...viewer }), 'viewer'))).toHaveLength(1)
     expect(wrap(renderKeys({ keys, supplied: true, now, ...operator }))).toContain('tokens.keys')

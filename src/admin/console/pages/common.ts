@@ -1,11 +1,15 @@
 import { html, type HtmlValue, type SafeHtml } from '../html.js'
 import { csrfField } from '../layout.js'
 
+/** An instant (epoch ms) as every console page writes it: UTC, seconds precision (`2026-11-30 13:30:39Z`). */
+export function displayTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+}
+
 /** An instant (epoch ms) as ISO 8601 UTC, seconds precision, in a `<time>` element. */
 export function time(epochMs: number | undefined): SafeHtml {
   if (epochMs === undefined || !Number.isFinite(epochMs)) return html``
-  const iso = new Date(epochMs).toISOString()
-  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}</time>`
+  return html`<time datetime="${new Date(epochMs).toISOString()}">${displayTime(epochMs)}</time>`
 }
 
 // Only these words become a class name; anything else is shown, escaped, with a neutral badge.

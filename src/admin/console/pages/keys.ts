@@ -1,7 +1,7 @@
 import type { StoredKey } from '../../../keys/key-file.js'
 import { html, type SafeHtml } from '../html.js'
 import { canOperate } from '../layout.js'
-import { badge, postForm, row, table, VIEWER_NOTE } from './common.js'
+import { badge, postForm, row, table, time, VIEWER_NOTE } from './common.js'
 
 /** A signing key as the page shows it: never its JWK (which holds the private key). */
 export type KeySummary = Pick<StoredKey, 'kid' | 'alg' | 'createdAt' | 'retireAt'>
@@ -27,7 +27,7 @@ export function renderKeys(data: KeysPageData): SafeHtml {
   if (data.supplied) return html`<p class="notice">The config file supplies the signing keys (<code>tokens.keys</code>): rotate them there, listing the new key first.</p>`
   const rows = data.keys.map((k) => {
     const s = keyState(k, data.now)
-    return row([html`<code>${k.kid}</code>`, k.alg, html`${badge(s.state)}${s.until === undefined ? '' : html` <span class="muted">until ${s.until}</span>`}`, k.createdAt])
+    return row([html`<code>${k.kid}</code>`, k.alg, html`${badge(s.state)}${s.until === undefined ? '' : html` <span class="muted">until ${time(Date.parse(s.until))}</span>`}`, time(Date.parse(k.createdAt))])
   })
   const rotate = postForm({
     action: '/admin/keys/rotate',

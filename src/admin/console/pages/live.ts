@@ -1,5 +1,6 @@
 import type { ReadinessReport } from '../../../http/readiness.js'
 import { html, type SafeHtml } from '../html.js'
+import { displayTime } from './common.js'
 
 /** The request verdicts the Live page counts (RequestOutcome's). */
 export const LIVE_VERDICTS = ['accepted', 'answered', 'duplicate', 'unrouted', 'denied', 'rejected'] as const
@@ -116,7 +117,7 @@ export function liveSnapshot(
   fields['live-queue-active'] = queue.active === undefined ? '—' : String(queue.active)
   fields['live-dead-letters'] = queue.dead === undefined ? '—' : String(queue.dead)
   fields['live-clock-skew'] = skew === undefined ? '—' : `${skew.toFixed(1)} s`
-  fields['live-updated'] = at === 0 ? '' : new Date(at).toISOString()
+  fields['live-updated'] = at === 0 ? '' : displayTime(at)
   const states: Record<string, string> = { 'live-queue-counts': queueUp === undefined ? 'unknown' : queueUp === 1 ? 'ok' : 'failed' }
   fields['live-queue-counts'] = queueUp === undefined ? 'not reported' : queueUp === 1 ? 'answering' : 'not answering'
   if (options.readiness !== undefined) {
