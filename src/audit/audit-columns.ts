@@ -46,9 +46,13 @@ export function auditQueryFilter(
   add('at', '>=', query.since)
   add('at', '<', query.until)
   add('team_id', '=', query.teamId)
+  add('channel_id', '=', query.channelId)
   add('user_id', '=', query.userId)
+  add('route', '=', query.route)
   add('verdict', '=', query.verdict)
+  add('reason', '=', query.reason)
   add('kind', '=', query.kind)
+  add('job_id', '=', query.jobId)
   params.push(query.limit)
   return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, order: newestFirst ? 'DESC' : 'ASC', params }
 }

@@ -8,9 +8,13 @@ export interface AuditQuery {
   /** Epoch ms, exclusive. */
   readonly until?: number
   readonly teamId?: string
+  readonly channelId?: string
   readonly userId?: string
+  readonly route?: string
   readonly verdict?: string
+  readonly reason?: string
   readonly kind?: string
+  readonly jobId?: string
   /** Newest first (for `tail`); oldest first otherwise. */
   readonly newestFirst?: boolean
   readonly limit: number

@@ -36,9 +36,13 @@ export interface QueryOptions {
   readonly since?: string
   readonly until?: string
   readonly team?: string
+  readonly channel?: string
   readonly user?: string
+  readonly route?: string
   readonly verdict?: string
+  readonly reason?: string
   readonly kind?: string
+  readonly job?: string
   readonly limit?: string
   readonly format?: 'jsonl' | 'csv'
 }
@@ -49,9 +53,13 @@ export async function* queryAudit(log: AuditLog, opts: QueryOptions): AsyncGener
     ...(opts.since !== undefined && { since: parseTime(opts.since, '--since') }),
     ...(opts.until !== undefined && { until: parseTime(opts.until, '--until') }),
     ...(opts.team !== undefined && { teamId: opts.team }),
+    ...(opts.channel !== undefined && { channelId: opts.channel }),
     ...(opts.user !== undefined && { userId: opts.user }),
+    ...(opts.route !== undefined && { route: opts.route }),
     ...(opts.verdict !== undefined && { verdict: opts.verdict }),
+    ...(opts.reason !== undefined && { reason: opts.reason }),
     ...(opts.kind !== undefined && { kind: opts.kind }),
+    ...(opts.job !== undefined && { jobId: opts.job }),
   }
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(opts.limit, '--limit')
   const csv = opts.format === 'csv'

@@ -35,6 +35,7 @@ beforeEach(async () => {
       teamId: i % 2 === 0 ? 'T2' : 'T1',
       userId: `U${i}`,
       outcome: i === 4 ? 'said "no", then left' : undefined,
+      ...(i === 10 && { channelId: 'C10', route: 'deploy', reason: 'user_not_allowed', jobId: 'job-10' }),
     })
   }
   db.close()
@@ -115,6 +116,8 @@ describe('slackgate audit query, export and tail', () => {
     expect(json(audit('query', '--user', 'U7')).map((r) => r.requestId)).toEqual(['r7'])
     expect(json(audit('query', '--since', '2026-11-21', '--until', '2026-11-22')).map((r) => r.seq)).toEqual([6, 7, 8, 9, 10])
     expect(json(audit('query', '--kind', 'lifecycle')).map((r) => r.seq)).toEqual([20])
+    expect(json(audit('query', '--channel', 'C10', '--route', 'deploy', '--reason', 'user_not_allowed', '--job', 'job-10')).map((r) => r.seq)).toEqual([10])
+    expect(json(audit('query', '--route', 'other'))).toEqual([])
     expect(json(audit('query', '--limit', '2')).map((r) => r.seq)).toEqual([1, 2])
     expect(audit('query', '--since', 'yesterday').stderr).toContain('--since must be an ISO 8601 date')
   })

@@ -83,7 +83,7 @@ export function describeAuditLog(name: string, setup: () => Promise<AuditLogFixt
       expect(await f.log.read({ limit: 10 })).toEqual([])
     })
 
-    it('filters by time, team, user, verdict and kind, and pages both ways', async () => {
+    it('filters by time, team, channel, user, route, verdict, reason, kind and job, and pages both ways', async () => {
       const t = 1_800_000_000_000
       await f.log.append(record({ at: t, teamId: 'T1', userId: 'U1' }))
       await f.log.append(record({ at: t + 1000, teamId: 'T2', userId: 'U1', verdict: 'denied' }))
@@ -98,6 +98,11 @@ export function describeAuditLog(name: string, setup: () => Promise<AuditLogFixt
       expect(await seqs({ afterSeq: 1, limit: 2 })).toEqual([2, 3])
       expect(await seqs({ newestFirst: true, limit: 2 })).toEqual([4, 3])
       expect(await seqs({ newestFirst: true, afterSeq: 3, limit: 10 })).toEqual([2, 1])
+      await f.log.append(record({ at: t + 4000, teamId: 'T1', channelId: 'C9', userId: 'U1', route: 'deploy', reason: 'user_not_allowed', verdict: 'denied', jobId: 'job-5' }))
+      expect(await seqs({ channelId: 'C9', limit: 10 })).toEqual([5])
+      expect(await seqs({ route: 'deploy', reason: 'user_not_allowed', limit: 10 })).toEqual([5])
+      expect(await seqs({ jobId: 'job-5', limit: 10 })).toEqual([5])
+      expect(await seqs({ jobId: 'job-6', limit: 10 })).toEqual([])
     })
 
     it('answers ping', async () => {

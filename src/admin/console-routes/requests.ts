@@ -2,18 +2,14 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { AuditLog, AuditQuery } from '../../audit/audit-log.js'
 import type { StoredAuditRecord } from '../../audit/audit-record.js'
-import { queryAudit, verifyAudit, type QueryOptions, type VerifyResult } from '../../cli/audit.js'
-import { exportOptions, filterQueryString, matchesResidual, parseRequestFilters, type ResidualFilter } from '../console/filters.js'
+import { queryAudit, verifyAudit, type VerifyResult } from '../../cli/audit.js'
+import { exportOptions, filterQueryString, parseRequestFilters } from '../console/filters.js'
 import { html } from '../console/html.js'
 import { renderRequestDetail } from '../console/pages/request-detail.js'
 import { renderRequests } from '../console/pages/requests.js'
 import { DATA_PAGE_HEADERS } from '../security/headers.js'
 import { badRequest, queryOf, recordAdmin, sendConsolePage, sessionOf, type ConsoleContext } from './context.js'
 
-/** Records read per step while the filters the log cannot apply drop some. */
-const SCAN_PAGE = 1000
-/** Records one page view reads at most: a filter that matches little must not walk the whole log. */
-const MAX_SCAN = 20_000
 /** How long a chain check is shown before the next page view starts another (it walks the whole log). */
 const CHAIN_TTL_MS = 5 * 60_000
 const EXPORT_TYPES = { jsonl: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const
@@ -35,8 +31,8 @@ export function requestRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       const body = renderRequests({ form: parsed.form, problems: parsed.problems, records: [], more: false, chain: await chain() })
       return sendConsolePage(reply, session, 'Requests', 'requests', body, 400)
     }
-    const { records, more } = await readPage(ctx.audit, parsed.query, parsed.residual)
-    const body = renderRequests({ form: parsed.form, problems: [], query: parsed.query, residual: parsed.residual, records, more, chain: await chain() })
+    const { records, more } = await readPage(ctx.audit, parsed.query)
+    const body = renderRequests({ form: parsed.form, problems: [], query: parsed.query, records, more, chain: await chain() })
     return sendConsolePage(reply, session, 'Requests', 'requests', body)
   })
 
@@ -49,14 +45,14 @@ export function requestRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const problems = [...(parsed.ok ? [] : parsed.problems), ...(format.length === 1 && (format[0] === 'jsonl' || format[0] === 'csv') ? [] : ['format: jsonl or csv'])]
     if (!parsed.ok || problems.length > 0) return badRequest(request, reply, session, problems, 'requests')
     const kind = format[0] as 'jsonl' | 'csv'
-    const filters = filterQueryString(parsed.query, parsed.residual)
+    const filters = filterQueryString(parsed.query)
     // Who took a copy of what is itself on the record.
     await recordAdmin(ctx, request, { action: 'requests_export', verdict: 'exported', name: session.user.name, target: `format=${kind}${filters === '' ? '' : `&${filters}`}` })
     return reply
       .headers(DATA_PAGE_HEADERS)
       .type(EXPORT_TYPES[kind])
       .header('content-disposition', `attachment; filename="slackgate-audit.${kind}"`)
-      .send(Readable.from(exportLines(ctx.audit, exportOptions(parsed.query, kind), parsed.residual)))
+      .send(Readable.from(exportLines(ctx.audit, exportOptions(parsed.query, kind))))
   })
 
   app.get('/requests/:seq', async (request, reply) => {
@@ -76,68 +72,15 @@ async function readOne(audit: AuditLog, seq: number): Promise<StoredAuditRecord 
   return record?.seq === seq ? record : undefined
 }
 
-const hasResidual = (residual: ResidualFilter) => Object.values(residual).some((v) => v !== undefined)
-
-/**
- * One page of matching records, newest first. The log applies what it can; the rest
- * (channel, route, reason, job) is checked here, reading on until the page is full, the log
- * ends, or MAX_SCAN records were read.
- */
-async function readPage(audit: AuditLog, query: AuditQuery, residual: ResidualFilter): Promise<{ records: StoredAuditRecord[]; more: boolean }> {
-  const want = query.limit
-  // One extra record says whether an older page exists.
-  const step = hasResidual(residual) ? SCAN_PAGE : want + 1
-  const records: StoredAuditRecord[] = []
-  let cursor = query.afterSeq
-  for (let scanned = 0; scanned < MAX_SCAN; ) {
-    const page = await audit.read({ ...query, ...(cursor !== undefined && { afterSeq: cursor }), limit: step })
-    for (const r of page) {
-      if (!matchesResidual(r, residual)) continue
-      if (records.length === want) return { records, more: true }
-      records.push(r)
-    }
-    const last = page.at(-1)
-    if (page.length < step || last === undefined) return { records, more: false }
-    cursor = last.seq
-    scanned += page.length
-  }
-  // Cut short: an older page may hold more (its link starts after the last record shown).
-  return { records, more: records.length > 0 }
+/** One page of matching records, newest first; one extra record read says whether an older page exists. */
+async function readPage(audit: AuditLog, query: AuditQuery): Promise<{ records: StoredAuditRecord[]; more: boolean }> {
+  const records = await audit.read({ ...query, limit: query.limit + 1 })
+  return { records: records.slice(0, query.limit), more: records.length > query.limit }
 }
 
-/**
- * The export's lines. Without the filters the log cannot apply, queryAudit's lines as they
- * are; with them, each record is judged on its JSON line and the line in the asked format at
- * the same place is kept (both read the same records in the same order, oldest first).
- */
-async function* exportLines(audit: AuditLog, options: QueryOptions, residual: ResidualFilter): AsyncGenerator<string> {
-  if (!hasResidual(residual)) {
-    for await (const line of queryAudit(audit, options)) yield `${line}\n`
-    return
-  }
-  const csv = options.format === 'csv' ? queryAudit(audit, options) : undefined
-  try {
-    if (csv !== undefined) {
-      const header = await csv.next()
-      if (header.done !== true) yield `${header.value}\n`
-    }
-    for await (const line of queryAudit(audit, { ...options, format: 'jsonl' })) {
-      const record = JSON.parse(line) as StoredAuditRecord
-      const formatted = csv === undefined ? line : await nextCsvLine(csv, record.seq)
-      if (formatted === undefined) return
-      if (matchesResidual(record, residual)) yield `${formatted}\n`
-    }
-  } finally {
-    await csv?.return(undefined)
-  }
-}
-
-async function nextCsvLine(csv: AsyncGenerator<string>, seq: number): Promise<string | undefined> {
-  const next = await csv.next()
-  if (next.done === true) return undefined
-  // A CSV line starts with its record's seq: anything else means the two reads parted.
-  if (!next.value.startsWith(`${seq},`)) throw new Error('audit export: the CSV and JSON reads of the log disagree')
-  return next.value
+/** The export's lines: `slackgate audit export`'s, streamed. */
+async function* exportLines(audit: AuditLog, options: Parameters<typeof queryAudit>[1]): AsyncGenerator<string> {
+  for await (const line of queryAudit(audit, options)) yield `${line}\n`
 }
 
 /**

@@ -33,19 +33,8 @@ export interface RequestFilterForm {
 
 const FIELDS = ['from', 'to', 'team', 'channel', 'user', 'route', 'verdict', 'kind', 'reason', 'job', 'limit', 'cursor'] as const
 
-/**
- * The filters the audit log's query cannot apply (AuditQuery has no channel, route, reason
- * or job column filter yet): the caller keeps only the records `matchesResidual` accepts.
- */
-export interface ResidualFilter {
-  readonly channelId?: string
-  readonly route?: string
-  readonly reason?: string
-  readonly jobId?: string
-}
-
 export type ParsedFilters =
-  | { readonly ok: true; readonly form: RequestFilterForm; readonly query: AuditQuery; readonly residual: ResidualFilter }
+  | { readonly ok: true; readonly form: RequestFilterForm; readonly query: AuditQuery }
   | { readonly ok: false; readonly form: RequestFilterForm; readonly problems: readonly string[] }
 
 const RELATIVE = /^([1-9][0-9]{0,5})([smhdw])$/
@@ -97,7 +86,7 @@ function schemaAt(now: number) {
  *
  * @example
  * parseRequestFilters(new URLSearchParams('from=1h&verdict=denied'), Date.now())
- * // { ok: true, query: { since: …, verdict: 'denied', newestFirst: true, limit: 100 }, residual: {}, form }
+ * // { ok: true, query: { since: …, verdict: 'denied', newestFirst: true, limit: 100 }, form }
  */
 export function parseRequestFilters(params: URLSearchParams | Readonly<Record<string, unknown>>, now: number): ParsedFilters {
   const problems: string[] = []
@@ -129,33 +118,21 @@ export function parseRequestFilters(params: URLSearchParams | Readonly<Record<st
     ...(f.from !== undefined && { since: f.from }),
     ...(f.to !== undefined && { until: f.to }),
     ...(f.team !== undefined && { teamId: f.team }),
-    ...(f.user !== undefined && { userId: f.user }),
-    ...(f.verdict !== undefined && { verdict: f.verdict }),
-    ...(f.kind !== undefined && { kind: f.kind }),
-  }
-  const residual: ResidualFilter = {
     ...(f.channel !== undefined && { channelId: f.channel }),
+    ...(f.user !== undefined && { userId: f.user }),
     ...(f.route !== undefined && { route: f.route }),
+    ...(f.verdict !== undefined && { verdict: f.verdict }),
     ...(f.reason !== undefined && { reason: f.reason }),
+    ...(f.kind !== undefined && { kind: f.kind }),
     ...(f.job !== undefined && { jobId: f.job }),
   }
-  return { ok: true, form, query, residual }
+  return { ok: true, form, query }
 }
 
 function groupParams(params: URLSearchParams): Array<[string, string[]]> {
   const out = new Map<string, string[]>()
   for (const [k, v] of params) out.set(k, [...(out.get(k) ?? []), v])
   return [...out]
-}
-
-/** Whether a record passes the filters the audit log could not apply itself. */
-export function matchesResidual(record: AuditRecord, residual: ResidualFilter): boolean {
-  return (
-    (residual.channelId === undefined || record.channelId === residual.channelId) &&
-    (residual.route === undefined || record.route === residual.route) &&
-    (residual.reason === undefined || record.reason === residual.reason) &&
-    (residual.jobId === undefined || record.jobId === residual.jobId)
-  )
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -165,26 +142,26 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * would move between one page and the next): for paging links and export links. Without the
  * cursor unless `cursor` is given.
  */
-export function filterParams(query: AuditQuery, residual: ResidualFilter, cursor?: number): Record<string, string | undefined> {
+export function filterParams(query: AuditQuery, cursor?: number): Record<string, string | undefined> {
   return {
     from: query.since === undefined ? undefined : iso(query.since),
     to: query.until === undefined ? undefined : iso(query.until),
     team: query.teamId,
-    channel: residual.channelId,
+    channel: query.channelId,
     user: query.userId,
-    route: residual.route,
+    route: query.route,
     verdict: query.verdict,
     kind: query.kind,
-    reason: residual.reason,
-    job: residual.jobId,
+    reason: query.reason,
+    job: query.jobId,
     limit: query.limit === DEFAULT_PAGE ? undefined : String(query.limit),
     cursor: cursor === undefined ? undefined : String(cursor),
   }
 }
 
 /** The same filters as a query string (no leading `?`), keys in a fixed order. */
-export function filterQueryString(query: AuditQuery, residual: ResidualFilter, cursor?: number): string {
-  return Object.entries(filterParams(query, residual, cursor))
+export function filterQueryString(query: AuditQuery, cursor?: number): string {
+  return Object.entries(filterParams(query, cursor))
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&')
@@ -192,8 +169,7 @@ export function filterQueryString(query: AuditQuery, residual: ResidualFilter, c
 
 /**
  * The options `queryAudit` (slackgate audit export) takes for the same filters, so that an
- * export streams what the page shows. queryAudit reads no channel, route, reason or job
- * filter: the export route applies `matchesResidual` to what it yields.
+ * export streams what the page shows.
  */
 export function exportOptions(query: AuditQuery, format: 'jsonl' | 'csv'): QueryOptions {
   return {
@@ -201,8 +177,12 @@ export function exportOptions(query: AuditQuery, format: 'jsonl' | 'csv'): Query
     ...(query.since !== undefined && { since: iso(query.since) }),
     ...(query.until !== undefined && { until: iso(query.until) }),
     ...(query.teamId !== undefined && { team: query.teamId }),
+    ...(query.channelId !== undefined && { channel: query.channelId }),
     ...(query.userId !== undefined && { user: query.userId }),
+    ...(query.route !== undefined && { route: query.route }),
     ...(query.verdict !== undefined && { verdict: query.verdict }),
+    ...(query.reason !== undefined && { reason: query.reason }),
     ...(query.kind !== undefined && { kind: query.kind }),
+    ...(query.jobId !== undefined && { job: query.jobId }),
   }
 }

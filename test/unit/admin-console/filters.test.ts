@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exportOptions, filterQueryString, matchesResidual, parseRequestFilters } from '../../../src/admin/console/filters.js'
-import type { AuditRecord } from '../../../src/audit/audit-record.js'
+import { exportOptions, filterQueryString, parseRequestFilters } from '../../../src/admin/console/filters.js'
 
 const NOW = Date.parse('2026-11-30T12:00:00Z')
 const parse = (qs: string) => parseRequestFilters(new URLSearchParams(qs), NOW)
@@ -8,7 +7,7 @@ const parse = (qs: string) => parseRequestFilters(new URLSearchParams(qs), NOW)
 describe('parseRequestFilters', () => {
   it('gives a newest-first audit query with the default page and nothing else by default', () => {
     const r = parse('')
-    expect(r).toEqual({ ok: true, form: {}, query: { newestFirst: true, limit: 100 }, residual: {} })
+    expect(r).toEqual({ ok: true, form: {}, query: { newestFirst: true, limit: 100 } })
   })
 
   it('reads absolute and relative times, ids, verdict, kind, limit and cursor', () => {
@@ -25,8 +24,11 @@ describe('parseRequestFilters', () => {
       userId: 'U0002',
       verdict: 'denied',
       kind: 'request',
+      channelId: 'C0003',
+      route: 'deploy',
+      reason: 'user_not_allowed',
+      jobId: '0190-ab',
     })
-    expect(r.residual).toEqual({ channelId: 'C0003', route: 'deploy', reason: 'user_not_allowed', jobId: '0190-ab' })
     expect(parse('from=2026-11-23').ok && parse('from=2026-11-23')).toMatchObject({ query: { since: Date.parse('2026-11-23T00:00:00Z') } })
     expect(parse('from=15m')).toMatchObject({ query: { since: NOW - 900_000 } })
     expect(parse('from=2d')).toMatchObject({ query: { since: NOW - 2 * 86_400_000 } })
@@ -55,11 +57,11 @@ describe('the reverse: a query back to a query string', () => {
   it('round-trips through parseRequestFilters, with absolute times', () => {
     const first = parse('from=1h&team=T0001&verdict=denied&channel=C0003&limit=50')
     if (!first.ok) throw new Error('expected ok')
-    const qs = filterQueryString(first.query, first.residual, 77)
+    const qs = filterQueryString(first.query, 77)
     expect(qs).toContain(`from=${encodeURIComponent(new Date(NOW - 3_600_000).toISOString())}`)
     expect(qs).toContain('cursor=77')
     const again = parseRequestFilters(new URLSearchParams(qs), NOW + 60_000)
-    expect(again).toMatchObject({ ok: true, query: { ...first.query, afterSeq: 77 }, residual: first.residual })
+    expect(again).toMatchObject({ ok: true, query: { ...first.query, afterSeq: 77 } })
   })
 
   it('gives queryAudit the same filters, in the form its parseTime reads', () => {
@@ -68,13 +70,9 @@ describe('the reverse: a query back to a query string', () => {
     expect(exportOptions(r.query, 'csv')).toEqual({ format: 'csv', since: '2026-11-30T10:00:00.250Z', team: 'T0001', kind: 'delivery' })
   })
 
-  it('matchesResidual keeps only records with the channel, route, reason and job asked for', () => {
-    const rec: AuditRecord = { at: 1, kind: 'request', verdict: 'denied', channelId: 'C1', route: 'deploy', reason: 'user_not_allowed', jobId: 'j1' }
-    expect(matchesResidual(rec, {})).toBe(true)
-    expect(matchesResidual(rec, { channelId: 'C1', route: 'deploy', reason: 'user_not_allowed', jobId: 'j1' })).toBe(true)
-    expect(matchesResidual(rec, { channelId: 'C2' })).toBe(false)
-    expect(matchesResidual(rec, { route: 'other' })).toBe(false)
-    expect(matchesResidual(rec, { reason: 'x' })).toBe(false)
-    expect(matchesResidual(rec, { jobId: 'j2' })).toBe(false)
+  it('gives queryAudit the channel, route, reason and job filters too', () => {
+    const r = parse('channel=C0003&route=deploy&reason=user_not_allowed&job=0190-ab')
+    if (!r.ok) throw new Error('expected ok')
+    expect(exportOptions(r.query, 'jsonl')).toEqual({ format: 'jsonl', channel: 'C0003', route: 'deploy', reason: 'user_not_allowed', job: '0190-ab' })
   })
 })

@@ -1,7 +1,7 @@
 import type { AuditQuery } from '../../../audit/audit-log.js'
 import type { StoredAuditRecord } from '../../../audit/audit-record.js'
 import type { VerifyResult } from '../../../cli/audit.js'
-import { AUDIT_KINDS, AUDIT_VERDICTS, filterParams, type RequestFilterForm, type ResidualFilter } from '../filters.js'
+import { AUDIT_KINDS, AUDIT_VERDICTS, filterParams, type RequestFilterForm } from '../filters.js'
 import { html, url, type SafeHtml } from '../html.js'
 import { badge, problemList, row, selectField, table, textField, time } from './common.js'
 
@@ -12,7 +12,6 @@ export interface RequestsPageData {
   readonly problems: readonly string[]
   /** The query that was run, when the filters were valid: for the paging and export links. */
   readonly query?: AuditQuery
-  readonly residual?: ResidualFilter
   /** Newest first, as read. */
   readonly records: readonly StoredAuditRecord[]
   /** Whether records older than the last shown exist (the read returned a full page). */
@@ -44,9 +43,9 @@ export function renderRequests(data: RequestsPageData): SafeHtml {
   return html`${chainBox(data.chain)}
 ${filterForm(data.form)}
 ${problemList(data.problems)}
-${data.query === undefined ? '' : links(data.query, data.residual ?? {})}
+${data.query === undefined ? '' : links(data.query)}
 ${table(HEADINGS, rows, data.problems.length > 0 ? 'Fix the filters to see records.' : 'No records match these filters.')}
-${data.query === undefined ? '' : pager(data.query, data.residual ?? {}, data.records, data.more)}`
+${data.query === undefined ? '' : pager(data.query, data.records, data.more)}`
 }
 
 function filterForm(form: RequestFilterForm): SafeHtml {
@@ -67,17 +66,17 @@ ${textField('limit', 'Per page', form.limit, { placeholder: '100 (at most 500)' 
 </form>`
 }
 
-function links(query: AuditQuery, residual: ResidualFilter): SafeHtml {
-  const params = filterParams(query, residual)
+function links(query: AuditQuery): SafeHtml {
+  const params = filterParams(query)
   return html`<p class="exports">Export these filters (every matching record, oldest first):
 <a href="${url('/admin/requests/export', { ...params, limit: undefined, format: 'jsonl' })}" download>JSON lines</a> ·
 <a href="${url('/admin/requests/export', { ...params, limit: undefined, format: 'csv' })}" download>CSV</a></p>`
 }
 
-function pager(query: AuditQuery, residual: ResidualFilter, records: readonly StoredAuditRecord[], more: boolean): SafeHtml {
+function pager(query: AuditQuery, records: readonly StoredAuditRecord[], more: boolean): SafeHtml {
   const last = records.at(-1)
-  const first = query.afterSeq !== undefined ? html`<a href="${url('/admin/requests', filterParams(query, residual))}">Newest</a>` : ''
-  const next = more && last !== undefined ? html`<a href="${url('/admin/requests', filterParams(query, residual, last.seq))}" rel="next">Older →</a>` : ''
+  const first = query.afterSeq !== undefined ? html`<a href="${url('/admin/requests', filterParams(query))}">Newest</a>` : ''
+  const next = more && last !== undefined ? html`<a href="${url('/admin/requests', filterParams(query, last.seq))}" rel="next">Older →</a>` : ''
   return html`<nav class="pager" aria-label="Pages">${first} ${next}</nav>`
 }
 
