@@ -1,11 +1,10 @@
 import type { SlackRequest } from '../slack/slack-request.js'
+import { noticeModal, truncateText } from '../slack/notice-modal.js'
 import { ackKindOf, BLOCK_ID_MAX, FIELD_ERROR_MAX, MESSAGE_TEXT_MAX } from './ack-answer.js'
 
 /** What a person is told when the app cannot answer in time or answers wrongly. */
 export const DEFAULT_ACK_FALLBACK_MESSAGE = 'Something went wrong. Please try again.'
 
-// A section's plain_text: https://docs.slack.dev/reference/block-kit/blocks/section-block
-const SECTION_TEXT_MAX = 3000
 
 /**
  * The ack the gateway sends in place of a handler's answer when the handler is late, throws
@@ -26,7 +25,7 @@ export function fallbackAnswer(request: SlackRequest, message: string): Record<s
     case 'block_suggestion':
       return { options: [] }
     case 'command':
-      return { response_type: 'ephemeral', text: truncate(text, MESSAGE_TEXT_MAX) }
+      return { response_type: 'ephemeral', text: truncateText(text, MESSAGE_TEXT_MAX) }
     default:
       return undefined
   }
@@ -37,16 +36,8 @@ export function fallbackAnswer(request: SlackRequest, message: string): Record<s
 // and leaves the form underneath it.
 function viewFallback(payload: Readonly<Record<string, unknown>>, text: string): Record<string, unknown> {
   const blockId = firstInputBlockId(payload)
-  if (blockId !== undefined) return { response_action: 'errors', errors: { [blockId]: truncate(text, FIELD_ERROR_MAX) } }
-  return {
-    response_action: 'push',
-    view: {
-      type: 'modal',
-      title: { type: 'plain_text', text: 'Error' },
-      close: { type: 'plain_text', text: 'Back' },
-      blocks: [{ type: 'section', text: { type: 'plain_text', text: truncate(text, SECTION_TEXT_MAX) } }],
-    },
-  }
+  if (blockId !== undefined) return { response_action: 'errors', errors: { [blockId]: truncateText(text, FIELD_ERROR_MAX) } }
+  return { response_action: 'push', view: noticeModal('Error', 'Back', text) }
 }
 
 function firstInputBlockId(payload: Readonly<Record<string, unknown>>): string | undefined {
@@ -58,15 +49,6 @@ function firstInputBlockId(payload: Readonly<Record<string, unknown>>): string |
     if (typeof id === 'string' && id.length > 0 && id.length <= BLOCK_ID_MAX) return id
   }
   return undefined
-}
-
-// Cut with an ellipsis, never through a surrogate pair (a lone half is invalid text to Slack).
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text
-  let cut = text.slice(0, max - 1)
-  const last = cut.charCodeAt(cut.length - 1)
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1)
-  return `${cut}…`
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

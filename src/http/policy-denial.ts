@@ -1,3 +1,4 @@
+import { noticeModal } from '../slack/notice-modal.js'
 import type { PolicyCode } from '../policy/errors.js'
 import type { SlackRequest } from '../slack/slack-request.js'
 
@@ -26,15 +27,7 @@ export function ephemeralMessage(text: string): { response_type: 'ephemeral'; re
 export function denialBody(request: SlackRequest, text: string): object | undefined {
   if (request.kind === 'command') return ephemeralMessage(text)
   if (request.kind === 'view_submission') {
-    return {
-      response_action: 'update',
-      view: {
-        type: 'modal',
-        title: { type: 'plain_text', text: 'Not allowed' },
-        close: { type: 'plain_text', text: 'Close' },
-        blocks: [{ type: 'section', text: { type: 'plain_text', text } }],
-      },
-    }
+    return { response_action: 'update', view: noticeModal('Not allowed', 'Close', text) }
   }
   return undefined
 }
