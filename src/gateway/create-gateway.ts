@@ -12,7 +12,7 @@ import type { JobConsumer, JobHandler } from '../dispatch/job-queue.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
 import { loadHandlerRegistries } from '../dispatch/load-handlers.js'
 import { createRouter } from '../dispatch/router.js'
-import { buildApp } from '../http/app.js'
+import { buildApp, DEFAULT_READINESS_TIMEOUT_MS } from '../http/app.js'
 import { KEY_FILE } from '../keys/key-file.js'
 import { openSigningKeys, type SigningKeys } from '../keys/signing-keys.js'
 import { VERSION } from '../http/version.js'
@@ -191,7 +191,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             config,
             metrics: () => metrics.render(),
             readiness,
-            readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+            readinessTimeoutMs: options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
             vault,
             signingKeys: keys,
           }

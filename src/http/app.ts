@@ -30,6 +30,9 @@ import type { Vault } from '../vault/vault.js'
 import type { JWK } from 'jose'
 import { VERSION } from './version.js'
 
+/** How long `/readyz` (and the console's Live page) waits for each dependency. */
+export const DEFAULT_READINESS_TIMEOUT_MS = 2000
+
 export interface AppOptions {
   readonly config: GatewayConfig
   /** Routes that answer in the ack: their plans, the answer store and the handler's context (http/ack-route.ts). */
@@ -44,7 +47,7 @@ export interface AppOptions {
   /** Epoch seconds; injectable so tests can pin the clock. */
   readonly clock?: () => number
   readonly readiness?: readonly ReadinessCheck[]
-  /** How long `/readyz` waits for each dependency. Default 2000 ms. */
+  /** How long `/readyz` waits for each dependency. Default DEFAULT_READINESS_TIMEOUT_MS. */
   readonly readinessTimeoutMs?: number
   /** Where every ingress request is recorded before it is answered. */
   readonly audit?: AuditLog
@@ -218,7 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.auditHead !== undefined && { auditHead: options.auditHead }),
     ...(options.lastDeliveryAt !== undefined && { lastDeliveryAt: options.lastDeliveryAt }),
     readiness: options.readiness ?? [],
-    readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+    readinessTimeoutMs: options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
     warnings: configWarnings(config),
   })
   return app
