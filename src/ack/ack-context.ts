@@ -11,12 +11,13 @@ import type { SlackRequest } from '../slack/slack-request.js'
  * request's logger, and the runner's signal (ack/run-ack.ts).
  */
 export function ackContext(access: SlackAccess, request: SlackRequest, log: Logger, signal: AbortSignal): AckContext<SlackRequest> {
-  const tools = slackTools(access, request)
+  // Built on first use: most acks only validate, and this runs before every such 200.
+  let tools: ReturnType<typeof slackTools> | undefined
   return {
     ...boltNames(request),
     request,
     get client() {
-      return tools.client
+      return (tools ??= slackTools(access, request)).client
     },
     log,
     logger: log,
