@@ -3,7 +3,7 @@ import type { AckPlan } from '../ack/ack-plan.js'
 import type { AnswerStore, StoredAnswer } from '../ack/answer-store.js'
 import { fallbackAnswer } from '../ack/ack-fallback.js'
 import { runAck, type AckResult } from '../ack/run-ack.js'
-import { StoreUnavailableError, type Admission, type AdmitInput, type KeyClaims } from '../dispatch/admit.js'
+import { StoreUnavailableError, type KeyClaims } from '../dispatch/admit.js'
 import type { AckContext } from '../dispatch/sdk.js'
 import type { RouteDecision } from '../policy/authorize.js'
 import type { NonceKeys } from '../replay/nonce-keys.js'
@@ -46,7 +46,7 @@ export async function answerInAck(
   request: FastifyRequest,
   reply: FastifyReply,
   input: AckRouteInput,
-  options: AdmitRequestOptions & { readonly admit: (input: AdmitInput) => Promise<Admission>; readonly acks: AckAnswering },
+  options: AdmitRequestOptions & { readonly acks: AckAnswering },
 ): Promise<FastifyReply> {
   const { slack, keys, plan, decision } = input
   const { acks } = options
