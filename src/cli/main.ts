@@ -294,10 +294,13 @@ program
   .option('--url <url>', "the gateway's public https URL (default: the origin of install.redirectUrl; required without it)")
   .option('--name <name>', "the app's name and its bot's display name (at most 35 characters)", 'slackgate')
   .option('--token-rotation', 'expiring tokens, refreshed by the gateway (Slack cannot turn this off again)')
+  .option('--bot-scope <scope...>', 'bot scopes the handlers need, such as chat:write (only without install: with it, install.scopes.bot)')
   .addOption(new Option('--format <format>', 'output').choices(['yaml', 'json']).default('yaml'))
   .action(async (opts: ManifestCommandOptions & { config?: string }) => {
     const { manifestCommand } = await import('./manifest.js')
-    process.stdout.write(manifestCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts))
+    const { output, warnings } = manifestCommand(await loadConfig({ ...configOptions(opts), withoutSecrets: true }), opts)
+    for (const warning of warnings) process.stderr.write(`${warning}\n`)
+    process.stdout.write(output)
   })
 
 const audit = program.command('audit').description('the tamper-evident audit log: verify, tail, query, export')

@@ -8,7 +8,7 @@ export const DEFAULT_INSTALL_COOKIE = '__Host-slackgate-install'
 export const INSTALL_CALLBACK_PATH = '/slack/oauth_redirect'
 
 /** A Slack OAuth scope: `chat:write`, `channels:history`, `chat:write.public`, `admin.users:read`, `commands`. */
-const slackScope = z.string().regex(/^[a-z][a-z0-9_.:-]{0,99}$/, 'a Slack scope, such as chat:write')
+export const slackScope = z.string().regex(/^[a-z][a-z0-9_.:-]{0,99}$/, 'a Slack scope, such as chat:write')
 
 const scopeList = z
   .array(slackScope)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { checkPattern } from '../slack/matcher.js'
+import { MESSAGE_SUBSCRIPTIONS } from '../slack/message-subscriptions.js'
 
 /** A regular expression's source, checked to compile and to be safe (see slack/matcher.ts). */
 const patternSource = z
@@ -30,11 +31,24 @@ const messageMatch = z.union([
     .refine((m) => m.pattern !== undefined || m.subtype !== undefined, { message: 'give a pattern, a subtype or both (for every message, match `event: message`)' }),
 ])
 
+const SUBSCRIPTION_NAMES = MESSAGE_SUBSCRIPTIONS.map((m) => m.subscription)
+
+/** An event's type as Slack sends it (`app_mention`), or a message subscription (`message.im`). */
+const eventType = z
+  .string()
+  .max(255)
+  .refine((t) => /^[a-z][a-z0-9_]*$/.test(t) || (SUBSCRIPTION_NAMES as readonly string[]).includes(t), {
+    message: `an event type as Slack sends it, such as app_mention, or a message subscription: ${SUBSCRIPTION_NAMES.join(', ')} (event: message takes them all)`,
+  })
+
 /** Which request a route takes: exactly one key. */
 export const matchSchema = z
   .strictObject({
-    /** Events API event type, e.g. `app_mention`. */
-    event: z.string().min(1).max(255).optional(),
+    /**
+     * Events API event type, e.g. `app_mention`, or a message subscription (`message.im`):
+     * the message events of one kind of conversation.
+     */
+    event: eventType.optional(),
     /** A message event whose text contains this string, or `{ pattern, subtype }`. */
     message: messageMatch.optional(),
     /** A Workflow Builder custom step: the function's `callback_id` in the app manifest. */

@@ -4,6 +4,7 @@ import type { RouteConfig } from '../config/schema.js'
 import { describeMatch, matchOf } from './route-match.js'
 import { buildRegistry, type HandlerRegistry } from './handler-registry.js'
 import { loadHandlerModule } from './load-handler-module.js'
+import { isMessageSubscription } from '../slack/message-subscriptions.js'
 
 /** A handler route whose module cannot serve it. */
 export interface HandlerProblem {
@@ -68,7 +69,8 @@ function handlerProblem(registry: HandlerRegistry, route: RouteConfig, path: str
     return registry.hasKind('message') || registry.registeredFor('event', 'message') !== undefined ? undefined : `${path} registers no message handler: ${fix}`
   }
   if (match.pattern !== undefined) return registry.hasKind(match.kind) ? undefined : `${path} registers nothing for ${describeMatch(match)}: ${fix}`
-  const registered = registry.registeredFor(match.kind, match.id)
+  // A message subscription's events reach a module's `event: message` handler too.
+  const registered = registry.registeredFor(match.kind, match.id) ?? (match.kind === 'event' && isMessageSubscription(match.id) ? registry.registeredFor('event', 'message') : undefined)
   if (registered === undefined) return `${path} registers no handler for ${describeMatch(match)}: add gateway.${match.kind}(${JSON.stringify(match.id)}, …) to it, or forward the route instead`
   const answers = route.ack !== undefined || match.kind === 'options'
   if (answers && registered.ack === undefined) return `route ${route.name} answers in the ack, and ${path} registers no ack for ${describeMatch(match)}: register { ack, handler }`

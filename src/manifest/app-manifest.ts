@@ -1,5 +1,7 @@
 import type { InstallConfig } from '../config/install-schema.js'
 import type { RouteConfig } from '../config/schema.js'
+import { ALL_MESSAGE_SUBSCRIPTIONS } from '../slack/message-subscriptions.js'
+import { eventScopes } from './event-scopes.js'
 import { ManifestError } from './manifest-error.js'
 import { slackParameters, type SlackParameters } from './slack-parameters.js'
 
@@ -17,6 +19,11 @@ export interface ManifestOptions {
   readonly name: string
   /** Expiring tokens (Slack cannot turn this off again once on); the gateway refreshes them. */
   readonly tokenRotation?: boolean
+  /**
+   * Bot scopes the handlers need beyond what the routes imply (`chat:write` to post). Only
+   * without `install`: with it, `install.scopes.bot` is the whole list.
+   */
+  readonly botScopes?: readonly string[]
 }
 
 /** The parts of Slack's app manifest the gateway writes (https://docs.slack.dev/reference/app-manifest). */
@@ -51,13 +58,17 @@ const LIFECYCLE_EVENTS = ['app_uninstalled', 'tokens_revoked'] as const
 
 /**
  * The Slack app manifest for a gateway config served at `options.url`: one slash command per
- * command route, the event routes' types as bot events (with `function_executed` for custom
- * steps and the lifecycle events when `install` is configured), interactivity for actions,
- * views, shortcuts and custom steps, one function per function route (org-wide deployment
- * and the remote runtime on), and the install flow's redirect URL and scopes. Every request
- * URL is the gateway's own endpoint under `url`. Throws a `ManifestError` for a route Slack
- * cannot express (see `slackParameters`), a command longer than Slack takes, or slash
- * commands without the `commands` scope in `install.scopes.bot`.
+ * command route, the event routes' types as bot events (a message route's as the message
+ * subscriptions, `function_executed` for custom steps and the lifecycle events when `install`
+ * is configured), interactivity for actions, views, shortcuts and custom steps, one function
+ * per function route (org-wide deployment and the remote runtime on), and the install flow's
+ * redirect URL and scopes. Every request URL is the gateway's own endpoint under `url`.
+ *
+ * The bot scopes are `install.scopes.bot` when `install` is configured: each subscription's
+ * scope (see event-scopes.ts) and `commands` must then be among them, since the gateway
+ * refuses an install granted more. Without `install` they are `options.botScopes` with what
+ * the routes need added. Throws a `ManifestError` for a route Slack cannot express (see
+ * `slackParameters`), a command longer than Slack takes, or a scope `install.scopes.bot` lacks.
  *
  * @example
  * appManifest({ routes: [deployRoute] }, { url: 'https://gw.example.com', name: 'slackgate' }).features.slash_commands
@@ -70,9 +81,10 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
   const suggests = config.routes.some((r) => r.match.options !== undefined)
   const interactive =
     suggests || config.routes.some((r) => r.match.action !== undefined || r.match.block !== undefined || r.match.view !== undefined || r.match.shortcut !== undefined) || functions.length > 0
+  const scopes = new BotScopes(config.install, options.botScopes ?? [])
+  if (commands.length > 0) scopes.require(['commands'], 'slash commands need')
   const botEvents = unique([
-    ...config.routes.flatMap((r) => (r.match.event === undefined ? [] : [r.match.event])),
-    ...(config.routes.some((r) => r.match.message !== undefined) ? messageEvents(config.install) : []),
+    ...config.routes.flatMap((r) => subscriptions(r, scopes)),
     ...(functions.length > 0 ? ['function_executed'] : []),
     ...(config.install === undefined ? [] : LIFECYCLE_EVENTS),
   ])
@@ -82,7 +94,7 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
     if (command.length > MAX_COMMAND) throw new ManifestError('match.command', `Slack takes commands of at most ${MAX_COMMAND} characters, the / included`, r.name)
     return { command, url: `${base}/slack/commands`, description: r.description ?? `Runs ${command}`, should_escape: false }
   })
-  const oauth = oauthConfig(config.install, commands.length > 0)
+  const oauth = oauthConfig(config.install, scopes.bot())
 
   return {
     display_information: { name: options.name },
@@ -104,6 +116,71 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
   }
 }
 
+/**
+ * The event types of `routes` whose scope slackgate does not know (see event-scopes.ts): the
+ * manifest subscribes to them as they are, and their scopes are for the operator to add.
+ */
+export function eventsOfUnknownScope(routes: readonly RouteConfig[]): string[] {
+  return unique(routes.flatMap((r) => (r.match.event === undefined || r.match.event === 'message' || eventScopes(r.match.event) !== undefined ? [] : [r.match.event])))
+}
+
+/**
+ * The bot scopes being declared: `install.scopes.bot` as it stands (a scope it lacks is a
+ * `ManifestError`), or, without `install`, the given ones with each needed scope added.
+ */
+class BotScopes {
+  readonly #declared: string[]
+  readonly #fixed: boolean
+
+  constructor(install: InstallConfig | undefined, extra: readonly string[]) {
+    this.#fixed = install !== undefined
+    this.#declared = unique(install?.scopes.bot ?? extra)
+  }
+
+  has(scope: string): boolean {
+    return this.#declared.includes(scope)
+  }
+
+  /** Declares one of `anyOf` (the first) unless one already is; `need` and `route` say who needs it. */
+  require(anyOf: readonly string[], need: string, route?: string): void {
+    const [first] = anyOf
+    if (first === undefined || anyOf.some((s) => this.has(s))) return
+    // The gateway refuses an install granted more than install.scopes: adding the scope here
+    // would make every install fail, so the config has to declare it.
+    if (this.#fixed) {
+      const which = anyOf.length === 1 ? `the ${first} scope` : `one of ${anyOf.join(', ')}`
+      throw new ManifestError('install.scopes.bot', `${need} ${which}: add it (installs granted more than install.scopes are refused)`, route)
+    }
+    this.#declared.push(first)
+  }
+
+  bot(): readonly string[] {
+    return this.#declared
+  }
+}
+
+/** The bot events route `route` subscribes to, with their scopes declared. */
+function subscriptions(route: RouteConfig, scopes: BotScopes): string[] {
+  const event = route.match.event ?? (route.match.message !== undefined ? 'message' : undefined)
+  if (event === undefined) return []
+  if (event === 'message') return messageSubscriptions(route, scopes)
+  scopes.require(eventScopes(event) ?? [], `the ${event} event needs`, route.name)
+  return [event]
+}
+
+/**
+ * What a route on every message subscribes to: the message subscriptions whose history scope
+ * is declared, or, when none is and the list is the config's to grow, all four with theirs.
+ */
+function messageSubscriptions(route: RouteConfig, scopes: BotScopes): string[] {
+  const readable = ALL_MESSAGE_SUBSCRIPTIONS.filter((m) => scopes.has(m.scope))
+  if (readable.length > 0) return readable.map((m) => m.subscription)
+  // None declared: with `install` that is the config's to fix (require throws); without, all four are.
+  scopes.require(ALL_MESSAGE_SUBSCRIPTIONS.map((m) => m.scope), 'message routes need', route.name)
+  for (const m of ALL_MESSAGE_SUBSCRIPTIONS) scopes.require([m.scope], 'message routes need', route.name)
+  return ALL_MESSAGE_SUBSCRIPTIONS.map((m) => m.subscription)
+}
+
 function functionDefinition(route: RouteConfig) {
   const title = route.step?.title ?? (route.match.function as string)
   return {
@@ -115,14 +192,9 @@ function functionDefinition(route: RouteConfig) {
   }
 }
 
-function oauthConfig(install: InstallConfig | undefined, hasCommands: boolean): SlackAppManifest['oauth_config'] {
-  if (install === undefined) return hasCommands ? { scopes: { bot: ['commands'] } } : undefined
-  const { bot, user } = install.scopes
-  // The gateway refuses an install granted more than install.scopes: adding `commands` here
-  // would make every install fail, so the config has to declare it.
-  if (hasCommands && !bot.includes('commands')) {
-    throw new ManifestError('install.scopes.bot', 'slash commands need the commands scope: add it (installs granted more than install.scopes are refused)')
-  }
+function oauthConfig(install: InstallConfig | undefined, bot: readonly string[]): SlackAppManifest['oauth_config'] {
+  if (install === undefined) return bot.length > 0 ? { scopes: { bot } } : undefined
+  const { user } = install.scopes
   return {
     redirect_urls: [install.redirectUrl],
     scopes: { ...(bot.length > 0 && { bot }), ...(user.length > 0 && { user }) },
@@ -131,23 +203,4 @@ function oauthConfig(install: InstallConfig | undefined, hasCommands: boolean): 
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)]
-}
-
-/** The message event of each kind of conversation, and the bot scope that lets the app read it. */
-const MESSAGE_EVENTS: ReadonlyArray<readonly [string, string]> = [
-  ['message.channels', 'channels:history'],
-  ['message.groups', 'groups:history'],
-  ['message.im', 'im:history'],
-  ['message.mpim', 'mpim:history'],
-]
-
-/**
- * What a message route subscribes to: the message events of the conversations the install's
- * bot scopes let it read, or all four when the config names no scopes (Slack then asks for the
- * history scopes when the app is created from the manifest).
- */
-function messageEvents(install: InstallConfig | undefined): string[] {
-  const bot = install?.scopes?.bot
-  if (bot === undefined) return MESSAGE_EVENTS.map(([event]) => event)
-  return MESSAGE_EVENTS.filter(([, scope]) => bot.includes(scope)).map(([event]) => event)
 }

@@ -1,5 +1,7 @@
 import type { RouteConfig } from '../config/schema.js'
-import { matchOf } from '../dispatch/route-match.js'
+import { matchOf, type RouteMatch } from '../dispatch/route-match.js'
+import type { MatchKind } from '../slack/match-keys.js'
+import { isMessageSubscription } from '../slack/message-subscriptions.js'
 import type { LoadedHandlers } from '../dispatch/load-handlers.js'
 import { compileRouteAccess, type AccessRule, type DenyList } from './route-access.js'
 
@@ -60,8 +62,7 @@ export function lintHandlers(routes: readonly RouteConfig[], loaded: LoadedHandl
     const mine = routes.filter((r) => r.handler === path).map(matchOf)
     const owner = routes.find((r) => r.handler === path) as RouteConfig
     for (const [kind, id] of registry.registered()) {
-      // Routed if a route names it, or a pattern (or message) route of its kind may send it there.
-      if (mine.some((m) => m.kind === kind && (m.id === undefined || m.id === id)) || (kind === 'message' && mine.some((m) => m.kind === 'event' && m.id === 'message'))) continue
+      if (mine.some((m) => routesTo(m, kind, id))) continue
       findings.push({
         level: 'warning',
         code: 'unrouted_handler',
@@ -71,6 +72,20 @@ export function lintHandlers(routes: readonly RouteConfig[], loaded: LoadedHandl
     }
   }
   return findings
+}
+
+/**
+ * Whether a route matching `m` may send requests to a registration of (kind, id): it names it,
+ * or a pattern (or message) route of its kind may. A message event is found by its
+ * subscription (`message.im`) before `event: message`, and by a message condition before both:
+ * a message route reaches message conditions, `event: message` reaches each subscription, and
+ * a subscription reaches `event: message`.
+ */
+function routesTo(m: RouteMatch, kind: MatchKind, id: string): boolean {
+  if (m.kind === kind && (m.id === undefined || m.id === id)) return true
+  if (m.kind !== 'event' || (m.id !== 'message' && !isMessageSubscription(m.id))) return false
+  if (kind === 'message') return true
+  return kind === 'event' && (m.id === 'message' ? isMessageSubscription(id) : id === 'message')
 }
 
 function neverMatches(rule: AccessRule, deny: DenyList, userGroups: Readonly<Record<string, readonly string[]>> | undefined): string[] {

@@ -1,4 +1,5 @@
 import type { InboundRequest } from '../workflow/workflow-call.js'
+import { messageSubscriptionOf } from './message-subscriptions.js'
 
 /**
  * The kinds of id a route or a handler can be registered for. `block` is a block action's
@@ -13,14 +14,17 @@ export type PatternKind = (typeof PATTERN_KINDS)[number]
 
 /**
  * The (kind, id) pairs a request can be matched by exactly, in priority order: its event
- * type, custom step's callback_id, command, each action_id then each block_id, its view or
+ * type (a message event first by its subscription, `message.im`, then as `message`), custom
+ * step's callback_id, command, each action_id then each block_id, its view or
  * shortcut callback_id, its external select's action_id, or its workflow endpoint. Empty for
  * requests that nothing is registered for (handshakes, unknown types).
  */
 export function matchKeys(request: InboundRequest): ReadonlyArray<readonly [MatchKind, string]> {
   switch (request.kind) {
-    case 'event':
-      return [['event', request.type]]
+    case 'event': {
+      const subscription = request.type === 'message' ? messageSubscriptionOf(messageOf(request)?.channel_type) : undefined
+      return subscription === undefined ? [['event', request.type]] : [['event', subscription], ['event', 'message']]
+    }
     case 'function_executed':
       return [['function', request.callbackId]]
     case 'command':

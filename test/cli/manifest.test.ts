@@ -92,6 +92,36 @@ describe('slackgate manifest', () => {
     expect(out.stderr).toContain(message)
   })
 
+  it('declares the scopes the routes need and those --bot-scope adds, and warns about an event whose scope it cannot tell', () => {
+    const events = config(
+      'events.yaml',
+      `${routes}  - { name: mentions, match: { event: app_mention }, forward: { url: "https://internal.example.com/m" }, public: true }
+  - { name: novel, match: { event: brand_new_event }, forward: { url: "https://internal.example.com/n" }, public: true }
+`,
+    )
+    const out = manifest('-c', events, '--url', 'https://gw.example.com', '--bot-scope', 'chat:write', 'users:read')
+    expect(out.status).toBe(0)
+    expect(out.stderr).toBe('warning: slackgate does not know which scope the brand_new_event event needs: if Slack asks for one, add it to oauth_config.scopes.bot (or --bot-scope)\n')
+    const printed = parse(out.stdout) as Record<string, any>
+    expect(validate(printed)).toBe(true)
+    expect(printed.oauth_config).toEqual({ scopes: { bot: ['chat:write', 'users:read', 'commands', 'app_mentions:read'] } })
+    expect(printed.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'brand_new_event', 'function_executed'])
+  })
+
+  it('is a usage error (exit 2) with --bot-scope beside install, with a scope that is not one, or with an event install.scopes lacks', () => {
+    const beside = manifest('-c', full, '--bot-scope', 'chat:write')
+    expect(beside.status).toBe(2)
+    expect(beside.stderr).toContain('--bot-scope is for a config without install: with it, the bot scopes are install.scopes.bot (add chat:write there)')
+    const bad = manifest('-c', bare, '--url', 'https://gw.example.com', '--bot-scope', 'Chat Write')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('--bot-scope "Chat Write" is not a Slack scope')
+    const lacking = config('lacking.yaml', `${install}${routes}  - { name: mentions, match: { event: app_mention }, forward: { url: "https://internal.example.com/m" }, public: true }\n`)
+    const refused = manifest('-c', lacking)
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toContain('route mentions: install.scopes.bot: the app_mention event needs the app_mentions:read scope: add it')
+    expect(refused.stdout).toBe('')
+  })
+
   it('exits 2 naming the route and the property Slack cannot express', () => {
     const file = config(
       'pattern.yaml',

@@ -172,11 +172,11 @@ routes:
     expect(runCli(['policy', 'lint', '--config', EXAMPLE])).toMatchObject({ status: 0, stdout: '3 route(s): no findings\n' })
   })
 
-  it('reports a route its handler module does not serve (error), and a handler no route reaches (warning)', () => {
+  it('reports a route its handler module does not serve (error), and a handler no route reaches (warning); event: message serves a message.im route', () => {
     const sdk = new URL('../../dist/dispatch/sdk.js', import.meta.url).href
     writeFileSync(
       join(dir, 'lint-handlers.mjs'),
-      `import { defineHandlers } from ${JSON.stringify(sdk)}\nexport default defineHandlers((g) => { g.command('/deploy', () => {}).command('/rollback', () => {}) })\n`,
+      `import { defineHandlers } from ${JSON.stringify(sdk)}\nexport default defineHandlers((g) => { g.command('/deploy', () => {}).command('/rollback', () => {}).event('message', () => {}) })\n`,
     )
     const file = writeConfig(
       'handlers.yaml',
@@ -184,6 +184,7 @@ routes:
   - { name: deploy, match: { command: /deploy }, handler: ./lint-handlers.mjs, public: true }
   - { name: status, match: { command: /status }, handler: ./lint-handlers.mjs, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }
   - { name: gone, match: { command: /gone }, handler: ./no-such-file.mjs, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }
+  - { name: dms, match: { event: message.im }, handler: ./lint-handlers.mjs, access: { rules: [{ name: us, workspaces: [T0000000001] }] } }
 `,
     )
     const out = runCli(['policy', 'lint', '--config', file])

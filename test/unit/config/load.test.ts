@@ -190,6 +190,8 @@ slack:
     ['a duplicate route name', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts, public: true }\n  - { name: a, match: { event: y }, handler: ./h.ts, public: true }\n', 'routes[1].name', 'duplicate'],
     ['two routes with one match', 'routes:\n  - { name: a, match: { event: x }, handler: ./h.ts, public: true }\n  - { name: b, match: { event: x }, handler: ./h.ts, public: true }\n', 'routes[1].match', 'already'],
     ['a bad route name', 'routes:\n  - { name: "Deploy Prod", match: { event: x }, handler: ./h.ts, public: true }\n', 'routes[0].name', 'lowercase'],
+    ['an event type Slack never sends', 'routes:\n  - { name: a, match: { event: message.dm }, handler: ./h.ts, public: true }\n', 'routes[0].match.event', 'message.channels, message.groups, message.im, message.mpim, message.app_home'],
+    ['an event type in capitals', 'routes:\n  - { name: a, match: { event: App_Mention }, handler: ./h.ts, public: true }\n', 'routes[0].match.event', 'such as app_mention'],
   ])('refuses %s, naming the key', (_name, yaml, key, mention) => {
     const problems = problemsOf(() => loadConfig({ file: writeConfig(yaml), env: { SLACK_SIGNING_SECRET: SECRET }, now: NOW }), 'invalid_config')
     expect(problems[0]?.key).toBe(key)

@@ -72,6 +72,13 @@ describe('router patterns', () => {
     expect(route(text('deploy billing now'))?.name).toBe('messages')
   })
 
+  it('a message subscription route (message.im) takes the messages of its kind of conversation, before event: message', () => {
+    const routed = createRouter([...patterned, { name: 'dms', match: { event: 'message.im' }, ...target }])
+    const inKind = (channel_type: string) => r({ kind: 'event', type: 'message', eventId: 'E', payload: { event: { type: 'message', text: 'hi', channel_type } } })
+    expect(routed(inKind('im'))?.name).toBe('dms')
+    expect(routed(inKind('channel'))?.name).toBe('messages')
+  })
+
   it('nothing for an id no exact route names and no pattern matches', () => {
     expect(route(r({ kind: 'block_actions', actionIds: ['close'], blockIds: ['ticket-x'] }))).toBeUndefined()
     expect(route(r({ kind: 'view_submission', callbackId: 'create' }))).toBeUndefined()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appManifest } from '../../../src/manifest/app-manifest.js'
+import { appManifest, eventsOfUnknownScope } from '../../../src/manifest/app-manifest.js'
 import { ManifestError } from '../../../src/manifest/manifest-error.js'
 import { everything, source } from './configs.js'
 
@@ -19,7 +19,7 @@ describe('appManifest', () => {
       },
       oauth_config: {
         redirect_urls: ['https://gw.example.com/slack/oauth_redirect'],
-        scopes: { bot: ['commands', 'chat:write'], user: ['users:read'] },
+        scopes: { bot: ['commands', 'chat:write', 'app_mentions:read', 'im:history'], user: ['users:read'] },
       },
       settings: {
         event_subscriptions: {
@@ -55,10 +55,11 @@ describe('appManifest', () => {
     expect(manifest.functions).toBeUndefined()
   })
 
-  it('events alone: subscriptions only, and no OAuth section without commands or install', () => {
+  it('events alone: the subscriptions and the scopes they need, no OAuth section for an event that needs none', () => {
     const manifest = appManifest(source({ routes: [{ name: 'mentions', match: { event: 'app_mention' }, ...target }] }), options)
     expect(manifest.settings).toEqual({ event_subscriptions: { request_url: 'https://gw.example.com/slack/events', bot_events: ['app_mention'] }, token_rotation_enabled: false })
-    expect(manifest.oauth_config).toBeUndefined()
+    expect(manifest.oauth_config).toEqual({ scopes: { bot: ['app_mentions:read'] } })
+    expect(appManifest(source({ routes: [{ name: 'home', match: { event: 'app_home_opened' }, ...target }] }), options).oauth_config).toBeUndefined()
     expect(manifest.features.slash_commands).toBeUndefined()
   })
 
@@ -90,8 +91,57 @@ describe('appManifest', () => {
       message_menu_options_url: 'https://gw.example.com/slack/interactions',
     })
     expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+    expect(manifest.oauth_config).toEqual({ scopes: { bot: ['channels:history', 'groups:history', 'im:history', 'mpim:history'] } })
     const scoped = appManifest(source({ routes, install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write', 'channels:history', 'im:history'] } } }), options)
     expect(scoped.settings.event_subscriptions?.bot_events).toEqual(['message.channels', 'message.im', 'app_uninstalled', 'tokens_revoked'])
+  })
+
+  it('without install: the given bot scopes, then each one a command or an event needs, once; one of several will do', () => {
+    const routes = [
+      { name: 'deploy', match: { command: '/deploy' }, ...target },
+      { name: 'mentions', match: { event: 'app_mention' }, ...target },
+      { name: 'reactions', match: { event: 'reaction_added' }, ...target },
+      { name: 'unreactions', match: { event: 'reaction_removed' }, ...target },
+      { name: 'joins', match: { event: 'member_joined_channel' }, ...target },
+      { name: 'private-joins', match: { event: 'member_left_channel' }, ...target },
+      { name: 'dms', match: { event: 'message.im' }, ...target },
+    ]
+    const manifest = appManifest(source({ routes }), { ...options, botScopes: ['chat:write', 'groups:read'] })
+    expect(manifest.oauth_config).toEqual({ scopes: { bot: ['chat:write', 'groups:read', 'commands', 'app_mentions:read', 'reactions:read', 'im:history'] } })
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_mention', 'reaction_added', 'reaction_removed', 'member_joined_channel', 'member_left_channel', 'message.im'])
+    expect(appManifest(source({ routes: routes.slice(4, 5) }), options).oauth_config).toEqual({ scopes: { bot: ['channels:read'] } })
+  })
+
+  it('event: message subscribes like a message route; a given history scope narrows it; App Home messages are subscribed by name', () => {
+    const every = source({ routes: [{ name: 'all', match: { event: 'message' }, ...target }] })
+    expect(appManifest(every, options).settings.event_subscriptions?.bot_events).toEqual(['message.channels', 'message.groups', 'message.im', 'message.mpim'])
+    const narrowed = appManifest(every, { ...options, botScopes: ['im:history'] })
+    expect(narrowed.settings.event_subscriptions?.bot_events).toEqual(['message.im'])
+    expect(narrowed.oauth_config).toEqual({ scopes: { bot: ['im:history'] } })
+    const home = appManifest(source({ routes: [{ name: 'home', match: { event: 'message.app_home' }, ...target }] }), options)
+    expect(home.settings.event_subscriptions?.bot_events).toEqual(['message.app_home'])
+    expect(home.oauth_config).toEqual({ scopes: { bot: ['im:history'] } })
+  })
+
+  it('with install, refuses an event whose scope install.scopes.bot lacks, naming the route and the scope (the install would be refused for it)', () => {
+    const install = { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['chat:write', 'groups:read'] } }
+    const refused = (match: Record<string, unknown>) => () => appManifest(source({ install, routes: [{ name: 'r', match, ...target }] }), options)
+    expect(refused({ event: 'app_mention' })).toThrow(new ManifestError('install.scopes.bot', 'the app_mention event needs the app_mentions:read scope: add it (installs granted more than install.scopes are refused)', 'r'))
+    expect(refused({ event: 'message.mpim' })).toThrow(/^route r: install\.scopes\.bot: the message\.mpim event needs the mpim:history scope/)
+    expect(refused({ message: 'deploy' })).toThrow(/^route r: install\.scopes\.bot: message routes need one of channels:history, groups:history, im:history, mpim:history: add it/)
+    // groups:read is one of the scopes member_joined_channel takes.
+    expect(refused({ event: 'member_joined_channel' })().oauth_config?.scopes).toEqual({ bot: ['chat:write', 'groups:read'] })
+  })
+
+  it('an event whose scope slackgate does not know is subscribed to as it is, and named for the operator', () => {
+    const routes = [
+      { name: 'new', match: { event: 'brand_new_event' }, ...target },
+      { name: 'mentions', match: { event: 'app_mention' }, ...target },
+      { name: 'all', match: { event: 'message' }, ...target },
+    ]
+    const manifest = appManifest(source({ routes }), options)
+    expect(manifest.settings.event_subscriptions?.bot_events?.slice(0, 2)).toEqual(['brand_new_event', 'app_mention'])
+    expect(eventsOfUnknownScope(source({ routes }).routes)).toEqual(['brand_new_event'])
   })
 
   it('the install flow alone subscribes to the lifecycle events it applies', () => {

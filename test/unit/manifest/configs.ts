@@ -14,7 +14,7 @@ const target = { forward: { url: 'https://internal.example.com/slack' }, public:
 
 /** Two custom steps, a command, events, an action, and the install flow. */
 export const everything = source({
-  install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['commands', 'chat:write'], user: ['users:read'] } },
+  install: { redirectUrl: 'https://gw.example.com/slack/oauth_redirect', scopes: { bot: ['commands', 'chat:write', 'app_mentions:read', 'im:history'], user: ['users:read'] } },
   routes: [
     {
       name: 'approve-expense',

@@ -60,4 +60,16 @@ describe('lintHandlers', () => {
     const findings = lintHandlers(routes.slice(2), { registries: new Map([['/p.mjs', patterns]]), problems: [] })
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('registers action (pattern)'), expect.stringContaining('registers message (pattern)')])
   })
+
+  it('message events: event: message reaches each subscription registration, a subscription route reaches event: message, not another subscription', () => {
+    const kinds = buildRegistry(
+      defineHandlers((g) => {
+        g.event('message', () => {}).event('message.im', () => {}).event('message.channels', () => {})
+      }),
+      '/m.mjs',
+    )
+    const lint = (routes: RouteConfig[]) => lintHandlers(routes, { registries: new Map([['/m.mjs', kinds]]), problems: [] }).map((f) => f.message.replace(/.*registers (\S+ \S+),.*/, '$1'))
+    expect(lint([route('all', { event: 'message' }, { handler: '/m.mjs' })])).toEqual([])
+    expect(lint([route('dms', { event: 'message.im' }, { handler: '/m.mjs' })])).toEqual(['event message.channels'])
+  })
 })

@@ -41,6 +41,25 @@ describe('Matcher', () => {
     expect(m.find(message(undefined))).toBe('every message')
   })
 
+  it('a message event is found by its subscription (message.im) before event: message, by its channel_type', () => {
+    const m = new Matcher<string>()
+    m.addExact('event', 'message', 'every message')
+    m.addExact('event', 'message.im', 'direct messages')
+    m.addMessage({ text: 'deploy' }, 'deploy')
+    const inKind = (channel_type: string, text = 'hi') => r({ source: 'events', kind: 'event', type: 'message', eventId: 'E1', payload: { event: { type: 'message', text, channel_type } } })
+    expect(m.find(inKind('im'))).toBe('direct messages')
+    expect(m.find(inKind('channel'))).toBe('every message')
+    expect(m.find(inKind('mpim'))).toBe('every message')
+    expect(m.find(inKind('something_new'))).toBe('every message')
+    // A message condition still comes first, whatever the conversation.
+    expect(m.find(inKind('im', 'deploy now'))).toBe('deploy')
+    const only = new Matcher<string>()
+    only.addExact('event', 'message.channels', 'channels')
+    expect(only.find(inKind('channel'))).toBe('channels')
+    expect(only.find(inKind('group'))).toBeUndefined()
+    expect(only.find(message('no channel_type'))).toBeUndefined()
+  })
+
   it('a pattern with the g flag matches the same id every time (no lastIndex carried over)', () => {
     const m = new Matcher<string>()
     m.addPattern('view', /^edit_/g, 'edit')
