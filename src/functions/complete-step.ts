@@ -26,6 +26,22 @@ export interface StepCompleterOptions {
   /** Milliseconds since the epoch. */
   readonly now?: () => number
   readonly wait?: (ms: number) => Promise<unknown>
+  /**
+   * Told of each call that will be sent again, before the wait: while Slack keeps failing, a
+   * step's completion holds its delivery slot until the token expires, and the log says why.
+   * `problem` carries no token.
+   */
+  readonly onRetry?: (retry: CompletionRetry) => void
+}
+
+/** A completion call that failed for now and will be sent again. */
+export interface CompletionRetry {
+  readonly executionId: string
+  readonly method: 'functions.completeSuccess' | 'functions.completeError'
+  /** 1 for the first call. */
+  readonly attempt: number
+  readonly problem: string
+  readonly delayMs: number
 }
 
 /** Completes step `executionId` with its token, trying until `deadline` (ms since the epoch: the token's expiry). */
@@ -116,10 +132,11 @@ export function createStepCompleter(options: StepCompleterOptions): StepComplete
       if (now() + options.timeoutMs > deadline) return expired(last)
       const outcome = await attempt()
       if ('result' in outcome) return outcome.result
-      last = outcome.retry
+      last = errorText(scrub(outcome.retry))
       const delay = outcome.delayMs ?? retryDelayMs(tries, BACKOFF)
       // Waiting only to find the next attempt could not end in time would hold the job for nothing.
       if (now() + delay + options.timeoutMs > deadline) return expired(last)
+      options.onRetry?.({ executionId, method, attempt: tries, problem: last, delayMs: delay })
       await wait(delay)
     }
   }

@@ -211,6 +211,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(options.fetch !== undefined && { fetch: options.fetch }),
     })
     // The gateway finishes every custom step its jobs carry (functions/finish-step.ts).
+    const stepLog = logger.child({ component: 'steps' })
     const deliver: JobHandler =
       stepTokens === undefined
         ? delivery
@@ -218,7 +219,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             {
               routes: config.routes,
               tokens: stepTokens,
-              complete: createStepCompleter({ apiUrl: config.slack.apiUrl, timeoutMs: config.slack.webApi.timeoutMs, ...(options.fetch !== undefined && { fetch: options.fetch }) }),
+              complete: createStepCompleter({
+                apiUrl: config.slack.apiUrl,
+                timeoutMs: config.slack.webApi.timeoutMs,
+                onRetry: (retry) => stepLog.warn(retry, 'step completion failed for now: sending it again'),
+                ...(options.fetch !== undefined && { fetch: options.fetch }),
+              }),
               audit: stores.audit,
               logger,
               outputs: compileStepSchemas(config.routes, 'outputs'),

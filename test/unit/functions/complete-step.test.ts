@@ -104,6 +104,18 @@ describe('completing a custom step', () => {
     expect(slack.completions().map((c) => c.slackError)).toEqual([error, undefined])
   })
 
+  it('tells onRetry of each call it sends again, before the wait, with why and without the token', async () => {
+    const { token } = slack.startStep('Fx6b')
+    slack.failNextCompletions(2, { error: 'internal_error' })
+    const retries: unknown[] = []
+    await expect(completer({ onRetry: (r) => retries.push(r) })('Fx6b', token, { error: 'no budget' }, expiry())).resolves.toEqual({ status: 'completed' })
+    expect(retries).toEqual([
+      { executionId: 'Fx6b', method: 'functions.completeError', attempt: 1, problem: 'internal_error, HTTP 200', delayMs: waits[0] },
+      { executionId: 'Fx6b', method: 'functions.completeError', attempt: 2, problem: 'internal_error, HTTP 200', delayMs: waits[1] },
+    ])
+    expect(JSON.stringify(retries)).not.toContain(token)
+  })
+
   it('sends again after a network error and after a timeout', async () => {
     const { token } = slack.startStep('Fx8')
     const modes = ['refuse', 'hang', false] as const
