@@ -4,28 +4,46 @@ import { createGateway } from '../gateway/create-gateway.js'
 import { createLogger } from '../http/logger.js'
 import { CliError } from './cli-error.js'
 
+/** How long a shutdown waits before saying what it waits for. */
+export const SHUTDOWN_NOTICE_MS = 3000
+
 /**
  * Starts the gateway (HTTP and delivery workers) and runs until SIGINT/SIGTERM, then closes
- * gracefully: requests in flight finish (new ones get 503), deliveries in flight finish.
+ * gracefully: requests in flight finish (new ones get 503), deliveries in flight finish. A
+ * delivery can take long (a custom step's completion waits for Slack until the step's token
+ * expires): after `SHUTDOWN_NOTICE_MS` the log says so, and a second signal stops the process
+ * at once, as a crash would: the jobs it held are delivered again after the restart.
  */
 export async function serve(config: GatewayConfig): Promise<void> {
   const logger = createLogger({ level: config.log.level })
   const gateway = await createGateway({ config, logger })
   let closing = false
   const shutdown = (signal: string) => {
-    if (closing) return
+    if (closing) {
+      logger.warn({ signal }, 'stopping now, without waiting for the deliveries in flight: they are delivered again after the restart')
+      process.exit(1)
+    }
     closing = true
     logger.info({ signal }, 'shutting down')
+    const notice = setTimeout(() => {
+      logger.warn(
+        { signal, waitedMs: SHUTDOWN_NOTICE_MS },
+        "still waiting for deliveries in flight (a custom step's completion waits for Slack until its token expires): send the signal again to stop now, and they are delivered again after the restart",
+      )
+    }, SHUTDOWN_NOTICE_MS).unref()
     gateway.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(notice)
+        process.exit(0)
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed')
         process.exit(1)
       },
     )
   }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
   let address: string
   try {
     address = await gateway.app.listen({ host: config.server.host, port: config.server.port })
