@@ -29,7 +29,7 @@ export function stepRecord(input: {
   const { requestId, request } = job.payload as JobPayload
   const c = request.context
   const success = 'outputs' in completion
-  const verdict: StepVerdict = result.status === 'failed' ? 'not_completed' : result.status === 'already_completed' ? 'already_completed' : success ? 'completed' : 'failed'
+  const verdict = stepVerdict(completion, result)
   return {
     at: input.at,
     kind: 'step',
@@ -49,4 +49,11 @@ export function stepRecord(input: {
     attempt: job.attempt,
     outcome: scrubSecrets(result.status === 'failed' ? result.error : 'error' in completion ? completion.error : '').slice(0, 300) || undefined,
   }
+}
+
+/** How a finish ended: what Slack was asked (`completion`) and what came of it (`result`). */
+export function stepVerdict(completion: StepCompletion, result: CompletionResult): StepVerdict {
+  if (result.status === 'failed') return 'not_completed'
+  if (result.status === 'already_completed') return 'already_completed'
+  return 'outputs' in completion ? 'completed' : 'failed'
 }

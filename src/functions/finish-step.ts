@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { AuditLog } from '../audit/audit-log.js'
-import { stepRecord } from '../audit/step-record.js'
+import { stepRecord, stepVerdict, type StepVerdict } from '../audit/step-record.js'
 import type { Delivered, Delivery } from '../dispatch/deliverer.js'
 import type { DeliveryOutcome, Job } from '../dispatch/job.js'
 import type { JobPayload } from '../dispatch/job-payload.js'
@@ -24,6 +24,8 @@ export interface StepFinisherDeps {
   readonly complete: StepCompleter
   readonly audit: AuditLog
   readonly logger: Logger
+  /** Counts each finish by its verdict (`slackgate_step_completions_total`). */
+  readonly observe?: (route: string, verdict: StepVerdict) => void
   /** `step.outputs` of each function route, compiled, by route name. */
   readonly outputs: ReadonlyMap<string, BodyValidator>
   /** Milliseconds since the epoch; injectable for tests. */
@@ -59,6 +61,7 @@ export function createStepFinisher(deps: StepFinisherDeps, deliver: Delivery): J
       (err: unknown): CompletionResult => ({ status: 'failed', reason: 'step_completion_failed', error: err instanceof Error ? `${err.name}: ${err.message}` : 'the call could not be made' }),
     )
     const fields = { jobId: job.id, slackRoute: job.route, executionId: step.executionId, completion: 'outputs' in completion ? 'success' : 'error', result: result.status }
+    deps.observe?.(job.route, stepVerdict(completion, result))
     if (result.status === 'failed') log.error({ ...fields, reason: result.reason, error: result.error }, 'step not completed')
     else log.info({ ...fields, ...(reason !== undefined && { reason }) }, 'step finished')
     // The step is finished (or cannot be) whatever the log does: a record that cannot be

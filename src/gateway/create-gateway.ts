@@ -227,6 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               }),
               audit: stores.audit,
               logger,
+              observe: (route, verdict) => metrics.observeStep(route, verdict),
               outputs: compileStepSchemas(config.routes, 'outputs'),
             },
             delivery,

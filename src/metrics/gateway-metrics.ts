@@ -1,6 +1,7 @@
 import { ALL_REASON_CODES } from '../reasons/catalogue.js'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { RequestOutcome } from '../http/outcome.js'
+import type { StepVerdict } from '../audit/step-record.js'
 
 export type Verdict = RequestOutcome['verdict']
 export type DeliveryResult = 'delivered' | 'retrying' | 'dead'
@@ -51,6 +52,8 @@ export interface GatewayMetrics {
   /** One verified Slack request: its `X-Slack-Request-Timestamp` and the local clock, both epoch seconds. */
   observeSlackTimestamp(slackSeconds: number, nowSeconds: number): void
   observeDelivery(observation: DeliveryObservation): void
+  /** The gateway finished (or could not finish) a custom step: the audit record's verdict. */
+  observeStep(route: string, result: StepVerdict): void
   render(): Promise<string>
 }
 
@@ -115,6 +118,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     name: 'slackgate_delivery_attempts_total',
     help: 'Delivery attempts, by route and outcome (delivered, retrying, dead).',
     labelNames: ['route', 'outcome'] as const,
+    registers: [register],
+  })
+  const steps = new Counter({
+    name: 'slackgate_step_completions_total',
+    help: 'Custom steps the gateway finished: completed, failed, already_completed, or not_completed (the call failed for good: the workflow may hang).',
+    labelNames: ['route', 'result'] as const,
     registers: [register],
   })
   const deadLetters = new Counter({
@@ -244,6 +253,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
         lastDeliveryAt = now()
         if (endToEndSeconds !== undefined && Number.isFinite(endToEndSeconds) && endToEndSeconds >= 0) endToEnd.observe({ route: r }, endToEndSeconds)
       }
+    },
+
+    observeStep(route, result) {
+      steps.inc({ route: nameLabel(route), result })
     },
 
     async render() {

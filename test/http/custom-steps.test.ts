@@ -283,6 +283,23 @@ describe('custom steps: run once, finished once by the gateway', () => {
     expect(completionsOf(executionId)).toEqual([])
     expect(await stepRecords(executionId)).toEqual([expect.objectContaining({ verdict: 'not_completed', reason: 'step_token_expired' })])
   })
+
+  it('counts every finish by route and result in slackgate_step_completions_total, as the audit log records it', async () => {
+    const { executionId, body } = step('always_throws')
+    await send(body)
+    await finished(executionId)
+    await waitFor(async () => (await stepRecords(executionId)).length > 0, 10_000)
+    const records = (await readAll(t.gateway.stores.audit)).filter((r) => r.kind === 'step')
+    const text = await t.gateway.metrics.render()
+    const counted = (route: string, result: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`slackgate_step_completions_total{route="${route}",result="${result}"}`))
+      return line === undefined ? 0 : Number(line.split(' ').at(-1))
+    }
+    for (const [route, result] of [['boom', 'failed'], ['approve', 'completed'], ['approve', 'not_completed']] as const) {
+      expect(counted(route, result)).toBe(records.filter((r) => r.route === route && r.verdict === result).length)
+      expect(counted(route, result)).toBeGreaterThan(0)
+    }
+  })
 })
 
 describe('custom steps forwarded to a service', () => {
