@@ -18,6 +18,12 @@ import type { StepTokens } from './step-token.js'
  */
 export const STEP_RUNWAY_MS = 30_000
 
+/**
+ * How long before its token expires a step's handler (or service) must have answered: the
+ * rest is for failing the step. A handler still running then is abandoned, its answer ignored.
+ */
+export const STEP_ANSWER_MARGIN_MS = 20_000
+
 export interface StepFinisherDeps {
   readonly routes: readonly Route[]
   readonly tokens: StepTokens
@@ -101,7 +107,12 @@ export function createStepFinisher(deps: StepFinisherDeps, deliver: Delivery): J
       return { ok: false, permanent: true, error: "step_token_expired: the step's token expires before this attempt could finish" }
     }
 
-    const delivered = await deliver(job)
+    const delivered = own ? await beforeDeadline(deliver(job), expiresAt - STEP_ANSWER_MARGIN_MS - now()) : await deliver(job)
+    if (delivered === undefined) {
+      log.error({ jobId: job.id, executionId: step.executionId, reason: 'step_token_expired' }, "step handler had not answered when the step's token was about to expire")
+      await failStep('step_token_expired')
+      return { ok: false, permanent: true, error: "step_token_expired: the handler had not answered when the step's token was about to expire; its answer is ignored" }
+    }
     if (delivered.ok) {
       const decision = delivered.decision
       if (decision === undefined || decision.kind === 'keep_open') return { ok: true }
@@ -126,6 +137,18 @@ export function createStepFinisher(deps: StepFinisherDeps, deliver: Delivery): J
   }
 }
 
+
+// What `delivering` came to, or undefined when it had not settled within `ms` (it runs on, unheard).
+async function beforeDeadline(delivering: Promise<Delivered>, ms: number): Promise<Delivered | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, Math.max(ms, 0), undefined)))
+  delivering.catch(() => {})
+  try {
+    return await Promise.race([delivering, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 // The longest the queue may wait before the next attempt (retryDelayMs without its jitter).
 function nextDelayCeiling(attempt: number, route: Route): number {

@@ -83,6 +83,7 @@ export default defineHandlers((gateway) => {
   gateway.function('slow_retry', async () => {
     throw new Error('try later')
   })
+  gateway.function('never_answers', () => new Promise(() => {}))
 })
 `,
   )
@@ -117,6 +118,7 @@ routes:
     access: { rules: [{ name: first-team, workspaces: [T0001] }] }
     ${RETRY}
   - { name: slow-retry, match: { function: slow_retry }, handler: ./handlers.ts, public: true, retry: { maxAttempts: 5, baseDelayMs: 60000 } }
+  - { name: hangs, match: { function: never_answers }, handler: ./handlers.ts, public: true, ${RETRY}, step: { errorMessage: "The step took too long." } }
   - { name: forwarded, match: { function: forwarded_step }, forward: { url: "${sink.url}" }, public: true, ${RETRY} }
 `,
   )
@@ -275,6 +277,19 @@ describe('custom steps: run once, finished once by the gateway', () => {
     expect(await finished(executionId)).toEqual([expect.objectContaining({ method: 'functions.completeError', ok: true })])
     expect(await stepRecords(executionId)).toEqual([expect.objectContaining({ verdict: 'failed', reason: 'step_token_expired', attempt: 1 })])
   })
+
+  it('a handler that never answers is abandoned before the token expires, and the step failed (step_token_expired)', async () => {
+    // 32 s left: the attempt starts (30 s of runway), and the handler has until 20 s before expiry.
+    const started = Date.now()
+    const { executionId, body } = step('never_answers', { eventTime: nowSeconds() - 15 * 60 + 32 })
+    await send(body)
+    await waitFor(() => completionsOf(executionId).length > 0, 20_000)
+    expect(await finished(executionId)).toEqual([expect.objectContaining({ method: 'functions.completeError', error: 'The step took too long.', ok: true })])
+    expect(Date.now() - started).toBeGreaterThan(9_000)
+    await waitFor(async () => (await stepRecords(executionId)).length > 0, 10_000)
+    expect(await stepRecords(executionId)).toEqual([expect.objectContaining({ verdict: 'failed', reason: 'step_token_expired', attempt: 1 })])
+    expect(await t.gateway.stores.queue.list({ state: 'dead' })).toContainEqual(expect.objectContaining({ route: 'hangs', lastError: expect.stringContaining('step_token_expired: the handler had not answered') }))
+  }, 30_000)
 
   it('a step whose token has already expired cannot be finished: recorded as not completed', async () => {
     const { executionId, body } = step('approve_expense', { inputs: { amount: 1 }, eventTime: nowSeconds() - 16 * 60 })
