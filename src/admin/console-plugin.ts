@@ -8,6 +8,7 @@ import type { ReadinessCheck } from '../http/readiness.js'
 import type { SigningKeys } from '../keys/signing-keys.js'
 import type { Vault } from '../vault/vault.js'
 import { mapError } from '../http/errors.js'
+import { createAddressList } from '../verify/address-list.js'
 import '../http/outcome.js'
 import { html } from './console/html.js'
 import { canOperate } from './console/layout.js'
@@ -22,6 +23,7 @@ import { requestRoutes } from './console-routes/requests.js'
 import { routeRoutes } from './console-routes/routes.js'
 import { csrfRefusal } from './security/csrf.js'
 import { DATA_PAGE_HEADERS, SECURITY_HEADERS } from './security/headers.js'
+import { clientAddress } from './security/client-address.js'
 import { createLoginThrottle } from './security/login-throttle.js'
 import { clearSessionCookie, createSessionStore } from './security/sessions.js'
 
@@ -68,6 +70,7 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (instance, options) => {
   const now = options.now ?? Date.now
   const { admin } = options
+  const proxies = createAddressList(admin.trustedProxies)
   const ctx: ConsoleContext = {
     admin,
     origin: adminOrigin(admin),
@@ -76,6 +79,7 @@ export const consolePlugin: FastifyPluginAsync<ConsolePluginOptions> = async (in
     routes: options.routes,
     sessions: createSessionStore({ idleMinutes: admin.sessionIdleMinutes, absoluteHours: admin.sessionAbsoluteHours, now }),
     throttle: createLoginThrottle({ now }),
+    clientOf: (request) => clientAddress(request.raw.socket.remoteAddress, request.headers['x-forwarded-for'], proxies),
     now,
   }
 

@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { parsePasswordHash } from '../admin/security/password.js'
+import { parseAddressRange } from '../verify/address-list.js'
 import { httpsOrLoopbackUrl } from './url-schema.js'
+
+function addressRange(value: string, ctx: z.RefinementCtx): void {
+  const range = parseAddressRange(value)
+  if (!range.ok) ctx.addIssue({ code: 'custom', message: range.message })
+}
 
 const LOOPBACK_HOST = /^(localhost|127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|::1|\[::1\])$/
 
@@ -51,6 +57,11 @@ export const adminSchema = z
     sessionIdleMinutes: z.number().int().min(1).max(60).default(15),
     /** Hours after sign-in after which a session ends, however active. */
     sessionAbsoluteHours: z.number().int().min(1).max(24).default(8),
+    /**
+     * Reverse proxies in front of the console (addresses or CIDR ranges): from them, the
+     * sign-in throttle reads the client's address from `X-Forwarded-For`.
+     */
+    trustedProxies: z.array(z.string().superRefine(addressRange)).max(100).default([]),
   })
   .superRefine((a, ctx) => {
     const names = new Set<string>()

@@ -69,8 +69,8 @@ async function command(app: TestApp, user: string, text: string): Promise<LightM
   return res
 }
 
-function login(app: TestApp, name: string, password: string, headers: Record<string, string> = SAME_ORIGIN): Promise<LightMyRequestResponse> {
-  return inject(app, { method: 'POST', url: '/admin/login', headers: { ...headers, 'content-type': FORM }, payload: form({ name, password }) })
+function login(app: TestApp, name: string, password: string, headers: Record<string, string> = SAME_ORIGIN, remoteAddress?: string): Promise<LightMyRequestResponse> {
+  return inject(app, { method: 'POST', url: '/admin/login', headers: { ...headers, 'content-type': FORM }, payload: form({ name, password }), ...(remoteAddress !== undefined && { remoteAddress }) })
 }
 
 /** Signs in and returns the cookie to send. */
@@ -196,6 +196,26 @@ describe('admin console: sign-in', { timeout: 60_000 }, () => {
     expect(JSON.stringify(audit)).not.toContain('wrong password')
     expect(JSON.stringify(audit)).not.toContain(VIEWER.password)
   })
+
+  it('behind admin.trustedProxies, the address throttle counts the client X-Forwarded-For names; from anyone else the header is ignored', async () => {
+    const app = await start({
+      admin: `admin:
+  origin: ${ORIGIN}
+  trustedProxies: [127.0.0.1]
+  users:
+    - { name: ${VIEWER.name}, role: viewer, passwordHash: "${hashes.viewer}" }
+`,
+    })
+    const from = (address: string) => ({ ...SAME_ORIGIN, 'x-forwarded-for': address })
+    // Twenty failures from one client, each under another name (no name reaches its own
+    // limit), through the proxy (inject's peer is 127.0.0.1).
+    for (let i = 0; i < 20; i++) expect((await login(app, `guess${i}`, 'wrong password', from('203.0.113.5'))).statusCode).toBe(401)
+    expect((await login(app, VIEWER.name, VIEWER.password, from('203.0.113.5'))).statusCode).toBe(429)
+    // The same client reaching the console directly cannot name another address to get past it.
+    expect((await login(app, VIEWER.name, VIEWER.password, from('203.0.113.9'), '203.0.113.5')).statusCode).toBe(429)
+    // Another client behind the same proxy is not locked out.
+    expect((await login(app, VIEWER.name, VIEWER.password, from('203.0.113.9'))).statusCode).toBe(303)
+  }, 60_000)
 
   it('a cross-site sign-in is refused before any password check (login CSRF)', async () => {
     const app = await start()

@@ -37,7 +37,8 @@ async function login(ctx: ConsoleContext, request: FastifyRequest, reply: Fastif
     await recordAdmin(ctx, request, { action: 'login', verdict: 'refused', reason: crossSite, name })
     return refuse(request, reply, crossSite)
   }
-  const gate = ctx.throttle.check(name, request.ip)
+  const client = ctx.clientOf(request)
+  const gate = ctx.throttle.check(name, client)
   if (!gate.allowed) {
     // Locked: the password is not checked at all, and the page is the failure's.
     await recordAdmin(ctx, request, { action: 'login', verdict: 'locked_out', reason: 'admin_locked_out', name })
@@ -49,12 +50,12 @@ async function login(ctx: ConsoleContext, request: FastifyRequest, reply: Fastif
   // An unknown name costs a hash like a known one: the time taken tells nothing.
   const ok = user === undefined ? await dummyVerify(password, ctx.admin.users[0]?.passwordHash) : await verifyPassword(password, user.passwordHash)
   if (!ok || user === undefined) {
-    ctx.throttle.fail(name, request.ip)
+    ctx.throttle.fail(name, client)
     await recordAdmin(ctx, request, { action: 'login', verdict: 'login_failed', reason: 'admin_login_failed', name })
     request.outcome = { verdict: 'rejected', reason: 'admin_login_failed' }
     return sendPage(reply, 401, renderLogin({ error: true, name }))
   }
-  ctx.throttle.succeed(name, request.ip)
+  ctx.throttle.succeed(name, client)
   // No fixation: whatever id the browser had ends, and the session gets a fresh one.
   const previous = sessionIdFrom(request.headers.cookie)
   if (previous !== undefined) ctx.sessions.destroy(previous)

@@ -22,6 +22,8 @@ export interface ConsoleContext {
   readonly routes: readonly string[]
   readonly sessions: SessionStore
   readonly throttle: LoginThrottle
+  /** Where a request came from, for the throttle: behind `admin.trustedProxies`, from X-Forwarded-For. */
+  readonly clientOf: (request: FastifyRequest) => string
   /** Epoch milliseconds. */
   readonly now: () => number
 }

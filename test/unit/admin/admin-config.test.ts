@@ -30,6 +30,7 @@ describe('admin config', () => {
       users: [{ name: 'alice', passwordHash: hash, role: 'viewer' }],
       sessionIdleMinutes: 15,
       sessionAbsoluteHours: 8,
+      trustedProxies: [],
     })
   })
 
@@ -60,6 +61,15 @@ describe('admin config', () => {
     expect(problemsOf(() => loadYaml('admin:\n  origin: https://gateway.example.com\n'), 'invalid_config').map((p) => p.key)).toEqual(['admin.users'])
     expect(problemsOf(() => loadYaml(yaml(user(hash) + user(hash))), 'invalid_config').map((p) => p.key)).toEqual(['admin.users[1].name'])
     expect(problemsOf(() => loadYaml(yaml(user(hash, 'Alice'))), 'invalid_config').map((p) => p.key)).toEqual(['admin.users[0].name'])
+  })
+
+  it('takes trusted proxies as addresses or ranges, never every address', () => {
+    expect(() => loadYaml(`${yaml(user(hash))}  trustedProxies: [10.0.0.0/8, "2001:db8::1"]\n`)).not.toThrow()
+    const problems = problemsOf(() => loadYaml(`${yaml(user(hash))}  trustedProxies: [0.0.0.0/0, proxy.internal]\n`), 'invalid_config')
+    expect(problems.map((p) => [p.key, p.message])).toEqual([
+      ['admin.trustedProxies[0]', expect.stringContaining('trusts every address')],
+      ['admin.trustedProxies[1]', expect.stringContaining('IPv4 or IPv6 address')],
+    ])
   })
 
   it('bounds the session timeouts', () => {
