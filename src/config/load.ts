@@ -23,6 +23,8 @@ export interface GatewayConfig {
   readonly slack: {
     readonly signingSecrets: readonly SigningSecret[]
     readonly timestampToleranceSeconds: number
+    /** The app's own events are acked and run nothing (slack/own-event.ts). */
+    readonly ignoreSelf: boolean
     /** Base URL of the Slack Web API, without a trailing slash. */
     readonly apiUrl: string
     /** `slack.botToken`, read on demand (never held in printable form). */
@@ -177,6 +179,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     slack: {
       signingSecrets,
       timestampToleranceSeconds: config.slack.timestampToleranceSeconds,
+      ignoreSelf: config.slack.ignoreSelf,
       apiUrl: config.slack.apiUrl.replace(/\/+$/, ''),
       ...(botToken !== undefined && { botToken }),
       ...(config.slack.clientId !== undefined && { clientId: config.slack.clientId }),

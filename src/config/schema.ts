@@ -229,6 +229,8 @@ export const configSchema = z.strictObject({
       timestampToleranceSeconds: z.number().int().min(1).max(3600).default(DEFAULT_TOLERANCE_SECONDS),
       /** Tests only: accept signing secrets shorter than Slack's own (32 characters). */
       allowShortSigningSecret: z.boolean().default(false),
+      /** The app's own events (a message it posted) are acked and run nothing, as Bolt's `ignoreSelf`. */
+      ignoreSelf: z.boolean().default(true),
       /** Base URL of every Slack Web API call the gateway and its handlers make (a proxy, or a local fake in tests). */
       apiUrl: httpsOrLoopbackUrl('slack.apiUrl').default('https://slack.com/api'),
       /** A single-workspace app's bot token: an installation of its own, with no install flow. */

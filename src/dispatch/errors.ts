@@ -1,7 +1,8 @@
 /**
- * Reason codes of routing and queueing. `unrouted` is answered 200 and recorded;
+ * Reason codes of routing and queueing. `unrouted` and `own_event` (the app's own event,
+ * with `slack.ignoreSelf`) are answered 200 and recorded;
  * `queue_unavailable` and `queue_full` are 503 (fail closed: Slack retries, nothing is lost).
  */
-export const DISPATCH_CODES = ['unrouted', 'queue_unavailable', 'queue_full'] as const
+export const DISPATCH_CODES = ['unrouted', 'own_event', 'queue_unavailable', 'queue_full'] as const
 
 export type DispatchCode = (typeof DISPATCH_CODES)[number]

@@ -168,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       admit: options.admit,
       respond: options.respond,
       recordEarly,
+      ignoreSelf: config.slack.ignoreSelf,
       ...(options.lifecycle !== undefined && { lifecycle: options.lifecycle }),
       ...(options.steps !== undefined && { steps: options.steps }),
       ...(options.acks !== undefined && { acks: options.acks }),

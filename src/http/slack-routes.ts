@@ -1,3 +1,4 @@
+import { isOwnEvent } from '../slack/own-event.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Admission, AdmitInput } from '../dispatch/admit.js'
 import { admitRequest } from './admit-request.js'
@@ -36,6 +37,8 @@ export interface SlackRoutesOptions {
   readonly steps?: StepIngress
   /** Routes that answer in the ack (modals, options, commands). */
   readonly acks?: AckAnswering
+  /** `slack.ignoreSelf`: the app's own events are acked and run nothing (slack/own-event.ts). */
+  readonly ignoreSelf: boolean
 }
 
 const JSON_TYPES = ['application/json']
@@ -97,6 +100,12 @@ function slackHandler(source: SlackSource, options: SlackRoutesOptions) {
         request.log.error({ err: applied.cause, reason: applied.reason }, 'lifecycle event not applied to the vault')
         return refuse(request, reply, 503, applied.reason)
       }
+    }
+
+    // The app's own message (or reaction, …) would otherwise run the routes that answer it.
+    if (options.ignoreSelf && isOwnEvent(slack)) {
+      request.outcome = { verdict: 'unrouted', reason: 'own_event', kind: slack.kind }
+      return reply.code(200).send()
     }
 
     let decision = options.authorize(slack)
