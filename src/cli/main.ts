@@ -80,6 +80,8 @@ program
   .option('--command <name>', 'a slash command, e.g. /deploy')
   .option('--text <text>', 'slash command text')
   .option('--event <type>', 'an Events API event_callback of this event type, e.g. app_mention')
+  .option('--function <callback_id>', "a custom step's function_executed event (its token is made up: Slack refuses the completion)")
+  .option('--inputs <json>', 'the step inputs for --function, as a JSON object')
   .addOption(new Option('--interaction <type>', 'an interaction payload').choices(['block_actions', 'view_submission', 'shortcut', 'message_action']))
   .option('--id <id>', 'action_id or callback_id for --interaction', 'approve')
   .option('--url-verification', 'an Events API url_verification handshake')

@@ -52,6 +52,34 @@ export function eventBody(type: string, who: SampleIdentity, now: number): Sampl
   return { path: '/slack/events', contentType: 'application/json', body: JSON.stringify(envelope) }
 }
 
+/**
+ * A `function_executed` event, as Slack sends it when a workflow reaches a custom step. Its
+ * `bot_access_token` is made up (`xwfp-sample-…`): the gateway runs the step, and Slack refuses
+ * the completion it sends with it, so the step ends `not_completed` in the audit log.
+ */
+export function functionExecutedBody(callbackId: string, inputs: Readonly<Record<string, unknown>>, who: SampleIdentity, now: number): SampleRequest {
+  const executionId = `Fx${randomBytes(5).toString('hex').toUpperCase()}`
+  const envelope = {
+    token: 'unused-verification-token',
+    team_id: who.team,
+    api_app_id: 'A0000000001',
+    event: {
+      type: 'function_executed',
+      function: { id: 'Fn0000000001', callback_id: callbackId, title: callbackId, type: 'app', app_id: 'A0000000001', input_parameters: [], output_parameters: [] },
+      inputs,
+      function_execution_id: executionId,
+      workflow_execution_id: `Wx${randomBytes(5).toString('hex').toUpperCase()}`,
+      event_ts: `${now}.000100`,
+      bot_access_token: `xwfp-sample-${randomBytes(12).toString('hex')}`,
+    },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: now,
+    authorizations: [{ team_id: who.team, user_id: 'U0BOT00001', is_bot: true, is_enterprise_install: false }],
+  }
+  return { path: '/slack/events', contentType: 'application/json', body: JSON.stringify(envelope) }
+}
+
 export function urlVerificationBody(): SampleRequest {
   const body = { token: 'unused-verification-token', challenge: randomBytes(24).toString('base64url'), type: 'url_verification' }
   return { path: '/slack/events', contentType: 'application/json', body: JSON.stringify(body) }

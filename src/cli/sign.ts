@@ -6,6 +6,7 @@ import { defaultSecretRef } from './default-secret-ref.js'
 import { toCurl, toHttpMessage, toJson, type SignedRequest } from './http-message.js'
 import {
   eventBody,
+  functionExecutedBody,
   INTERACTION_TYPES,
   interactionBody,
   slashCommandBody,
@@ -22,6 +23,8 @@ export interface SignOptions {
   command?: string
   text?: string
   event?: string
+  function?: string
+  inputs?: string
   interaction?: string
   id?: string
   urlVerification?: boolean
@@ -78,18 +81,23 @@ export function signCommand(options: SignOptions, ctx: SignContext): string {
 }
 
 function sampleFor(options: SignOptions, ctx: SignContext): SampleRequest {
-  const chosen = [options.command, options.event, options.interaction, options.urlVerification, options.body].filter(
+  const chosen = [options.command, options.event, options.function, options.interaction, options.urlVerification, options.body].filter(
     (v) => v !== undefined && v !== false,
   )
   if (chosen.length !== 1) {
-    throw new CliError('choose exactly one of --command, --event, --interaction, --url-verification, --body')
+    throw new CliError('choose exactly one of --command, --event, --function, --interaction, --url-verification, --body')
   }
+  if (options.inputs !== undefined && options.function === undefined) throw new CliError('--inputs goes with --function')
   const who = { team: options.team ?? 'T0000000001', user: options.user ?? 'U0000000001', channel: options.channel ?? 'C0000000001' }
   if (options.command !== undefined) {
     if (!/^\/\S+$/.test(options.command)) throw new CliError('--command must look like /deploy')
     return slashCommandBody(options.command, options.text ?? '', who)
   }
   if (options.event !== undefined) return eventBody(options.event, who, ctx.now)
+  if (options.function !== undefined) {
+    if (!/^[a-z0-9_]{1,100}$/.test(options.function)) throw new CliError("--function is a custom step's callback_id: lowercase letters, digits and _")
+    return functionExecutedBody(options.function, stepInputs(options.inputs), who, ctx.now)
+  }
   if (options.interaction !== undefined) {
     if (!(INTERACTION_TYPES as readonly string[]).includes(options.interaction)) {
       throw new CliError(`--interaction must be one of ${INTERACTION_TYPES.join(', ')}`)
@@ -110,4 +118,17 @@ function sampleFor(options: SignOptions, ctx: SignContext): SampleRequest {
     contentType: looksJson ? 'application/json' : 'application/x-www-form-urlencoded',
     body,
   }
+}
+
+/** `--inputs`: the step's inputs as a JSON object, by input parameter name. */
+function stepInputs(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {}
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new CliError('--inputs must be a JSON object, such as \'{"amount": 42}\'')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError('--inputs must be a JSON object, such as \'{"amount": 42}\'')
+  return value as Record<string, unknown>
 }

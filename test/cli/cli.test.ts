@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../contract/job-queue.contract.js'
 import { runCli, startGateway, type RunningGateway } from '../helpers/cli.js'
 import { OTHER_SECRET, SECRET } from '../helpers/signing.js'
+import { decodeSlackRequest } from '../../src/slack/decode.js'
 
 const vector = (JSON.parse(readFileSync(new URL('../vectors/slack-signature.json', import.meta.url), 'utf8')) as {
   cases: Array<{ signingSecret: string; timestamp: string; body: string; signature: string }>
@@ -76,7 +77,20 @@ describe('slackgate sign and verify', () => {
     expect(out.stdout.endsWith('\r\n\r\n{"type":"event_callback"}')).toBe(true)
   })
 
+  it("sign --function builds a custom step's function_executed event, with its inputs and a made-up token, that the gateway decodes", () => {
+    const out = runCli(['sign', '--function', 'approve_expense', '--inputs', '{"amount": 42, "requester": "U0000000002"}', '--format', 'json'], { env: { SLACK_SIGNING_SECRET: SECRET } })
+    expect(out.status).toBe(0)
+    const req = JSON.parse(out.stdout) as { url: string; body: string }
+    expect(req.url).toBe('http://127.0.0.1:3000/slack/events')
+    const decoded = decodeSlackRequest('events', Buffer.from(req.body))
+    expect(decoded).toMatchObject({ ok: true, request: { kind: 'function_executed', callbackId: 'approve_expense', inputs: { amount: 42, requester: 'U0000000002' } } })
+    expect(decoded.ok && decoded.stepToken).toMatch(/^xwfp-sample-[0-9a-f]{24}$/)
+  })
+
   it.each([
+    [['sign', '--function', 'Approve Expense'], /--function is a custom step's callback_id/],
+    [['sign', '--function', 'approve', '--inputs', '[1]'], /--inputs must be a JSON object/],
+    [['sign', '--command', '/a', '--inputs', '{}'], /--inputs goes with --function/],
     [['sign', '--command', '/a', '--event', 'x'], /exactly one/],
     [['sign'], /exactly one/],
     [['sign', '--command', 'nope'], /--command/],
