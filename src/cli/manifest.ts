@@ -2,7 +2,7 @@ import { stringify } from 'yaml'
 import type { GatewayConfig } from '../config/load.js'
 import { httpsOrLoopbackUrl } from '../config/url-schema.js'
 import { slackScope } from '../config/install-schema.js'
-import { appManifest, eventsOfUnknownScope, MAX_APP_NAME } from '../manifest/app-manifest.js'
+import { appManifest, eventsOfUnknownScope, MAX_APP_NAME, undeclaredShortcuts } from '../manifest/app-manifest.js'
 import { ManifestError } from '../manifest/manifest-error.js'
 import { CliError } from './cli-error.js'
 
@@ -57,8 +57,13 @@ export function manifestCommand(config: Pick<GatewayConfig, 'routes' | 'install'
     if (err instanceof ManifestError) throw new CliError(err.message)
     throw err
   }
-  const warnings = eventsOfUnknownScope(config.routes).map(
-    (event) => `warning: slackgate does not know which scope the ${event} event needs: if Slack asks for one, add it to ${config.install === undefined ? 'oauth_config.scopes.bot (or --bot-scope)' : 'install.scopes.bot'}`,
-  )
+  const warnings = [
+    ...eventsOfUnknownScope(config.routes).map(
+      (event) => `warning: slackgate does not know which scope the ${event} event needs: if Slack asks for one, add it to ${config.install === undefined ? 'oauth_config.scopes.bot (or --bot-scope)' : 'install.scopes.bot'}`,
+    ),
+    ...undeclaredShortcuts(config.routes).map(
+      (route) => `warning: route ${route} is a shortcut with no shortcut: { type, name } in the config: it is not in the manifest (add that, or declare it under features.shortcuts yourself)`,
+    ),
+  ]
   return { output: opts.format === 'json' ? `${JSON.stringify(manifest, null, 2)}\n` : stringify(manifest), warnings }
 }

@@ -103,6 +103,18 @@ const stepSchema = z.strictObject({
 
 export type StepConfig = z.output<typeof stepSchema>
 
+/** How a shortcut route's shortcut appears in Slack: what the manifest declares for it. */
+const shortcutSchema = z.strictObject({
+  /** In the global shortcuts menu (⚡), or in a message's menu. */
+  type: z.enum(['global', 'message']),
+  /** What the menu shows. */
+  name: z.string().trim().min(1).max(100),
+  /** What the menu says it does (Slack takes at most 150 characters; default: the name). */
+  description: z.string().trim().min(1).max(150).optional(),
+})
+
+export type ShortcutConfig = z.output<typeof shortcutSchema>
+
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
 
 const routeSchema = z
@@ -128,6 +140,8 @@ const routeSchema = z
     schema: jsonSchemaObject.optional(),
     /** A `function` route's step: title, inputs and outputs (JSON Schema), error message. */
     step: stepSchema.optional(),
+    /** A `shortcut` route's shortcut, for `slackgate manifest`: global or on messages, its name. */
+    shortcut: shortcutSchema.optional(),
     /**
      * Answer in the acknowledgement (`ack: handler`, or its settings): the handler module's
      * `ack` runs before the 200 and its answer is the 200's body. Commands, views and options.
@@ -165,6 +179,10 @@ const routeSchema = z
   .refine((r) => (r.ack === undefined && r.match.options === undefined) || r.handler !== undefined, {
     message: 'a route that answers in the ack (every options route does) needs a handler module, not a forward',
     path: ['handler'],
+  })
+  .refine((r) => r.match.shortcut !== undefined || r.shortcut === undefined, {
+    message: 'only a shortcut route (match.shortcut) takes shortcut settings',
+    path: ['shortcut'],
   })
   .refine((r) => r.match.function !== undefined || r.step === undefined, {
     message: 'only a function route takes step settings',

@@ -30,7 +30,9 @@ export interface ManifestOptions {
 export interface SlackAppManifest {
   readonly display_information: { readonly name: string }
   readonly features: {
+    readonly app_home?: { readonly home_tab_enabled: boolean; readonly messages_tab_enabled: boolean; readonly messages_tab_read_only_enabled: boolean }
     readonly bot_user: { readonly display_name: string; readonly always_online: boolean }
+    readonly shortcuts?: ReadonlyArray<{ readonly name: string; readonly type: 'global' | 'message'; readonly callback_id: string; readonly description: string }>
     readonly slash_commands?: ReadonlyArray<{ readonly command: string; readonly url: string; readonly description: string; readonly should_escape: boolean }>
   }
   readonly oauth_config?: {
@@ -51,6 +53,8 @@ export interface SlackAppManifest {
 export const MAX_APP_NAME = 35
 /** Slack's limit on a slash command, its `/` included (app manifest reference). */
 export const MAX_COMMAND = 32
+/** Slack's limit on an app's shortcuts (app manifest reference). */
+export const MAX_SHORTCUTS = 10
 
 // The install flow applies these as they arrive: an uninstall drops the installation, a
 // revocation its tokens (see docs/slack-app.md).
@@ -95,11 +99,20 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
     return { command, url: `${base}/slack/commands`, description: r.description ?? `Runs ${command}`, should_escape: false }
   })
   const oauth = oauthConfig(config.install, scopes.bot())
+  const shortcuts = config.routes.flatMap((r) =>
+    r.match.shortcut === undefined || r.shortcut === undefined
+      ? []
+      : [{ name: r.shortcut.name, type: r.shortcut.type, callback_id: r.match.shortcut, description: r.shortcut.description ?? r.shortcut.name }],
+  )
+  if (shortcuts.length > MAX_SHORTCUTS) throw new ManifestError('shortcut', `Slack takes at most ${MAX_SHORTCUTS} shortcuts per app; ${shortcuts.length} routes declare one`)
+  const appHome = appHomeOf(botEvents)
 
   return {
     display_information: { name: options.name },
     features: {
+      ...(appHome !== undefined && { app_home: appHome }),
       bot_user: { display_name: options.name, always_online: false },
+      ...(shortcuts.length > 0 && { shortcuts }),
       ...(slashCommands.length > 0 && { slash_commands: slashCommands }),
     },
     ...(oauth !== undefined && { oauth_config: oauth }),
@@ -114,6 +127,22 @@ export function appManifest(config: ManifestSource, options: ManifestOptions): S
     },
     ...(functions.length > 0 && { functions: Object.fromEntries(functions.map((r) => [r.match.function as string, functionDefinition(r)])) }),
   }
+}
+
+/**
+ * The App Home tabs the subscriptions need: the Messages tab (people can write to the app) for
+ * direct messages to it, the Home tab for `app_home_opened`. Neither: no `app_home` section.
+ */
+function appHomeOf(botEvents: readonly string[]): SlackAppManifest['features']['app_home'] {
+  const messages = botEvents.includes('message.im') || botEvents.includes('message.app_home')
+  const home = botEvents.includes('app_home_opened')
+  if (!messages && !home) return undefined
+  return { home_tab_enabled: home, messages_tab_enabled: messages, messages_tab_read_only_enabled: false }
+}
+
+/** The shortcut routes that say nothing of how their shortcut appears: the manifest cannot declare them. */
+export function undeclaredShortcuts(routes: readonly RouteConfig[]): string[] {
+  return routes.filter((r) => r.match.shortcut !== undefined && r.shortcut === undefined).map((r) => r.name)
 }
 
 /**

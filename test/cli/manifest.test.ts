@@ -92,20 +92,28 @@ describe('slackgate manifest', () => {
     expect(out.stderr).toContain(message)
   })
 
-  it('declares the scopes the routes need and those --bot-scope adds, and warns about an event whose scope it cannot tell', () => {
+  it('declares the scopes the routes need and those --bot-scope adds, shortcuts and the Messages tab, and warns about what it cannot declare', () => {
     const events = config(
       'events.yaml',
       `${routes}  - { name: mentions, match: { event: app_mention }, forward: { url: "https://internal.example.com/m" }, public: true }
   - { name: novel, match: { event: brand_new_event }, forward: { url: "https://internal.example.com/n" }, public: true }
+  - { name: dms, match: { event: message.im }, forward: { url: "https://internal.example.com/d" }, public: true }
+  - { name: new-expense, match: { shortcut: new_expense }, shortcut: { type: global, name: New expense }, forward: { url: "https://internal.example.com/s" }, public: true }
+  - { name: bare, match: { shortcut: bare }, forward: { url: "https://internal.example.com/b" }, public: true }
 `,
     )
     const out = manifest('-c', events, '--url', 'https://gw.example.com', '--bot-scope', 'chat:write', 'users:read')
     expect(out.status).toBe(0)
-    expect(out.stderr).toBe('warning: slackgate does not know which scope the brand_new_event event needs: if Slack asks for one, add it to oauth_config.scopes.bot (or --bot-scope)\n')
+    expect(out.stderr).toBe(
+      'warning: slackgate does not know which scope the brand_new_event event needs: if Slack asks for one, add it to oauth_config.scopes.bot (or --bot-scope)\n' +
+        'warning: route bare is a shortcut with no shortcut: { type, name } in the config: it is not in the manifest (add that, or declare it under features.shortcuts yourself)\n',
+    )
     const printed = parse(out.stdout) as Record<string, any>
     expect(validate(printed)).toBe(true)
-    expect(printed.oauth_config).toEqual({ scopes: { bot: ['chat:write', 'users:read', 'commands', 'app_mentions:read'] } })
-    expect(printed.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'brand_new_event', 'function_executed'])
+    expect(printed.oauth_config).toEqual({ scopes: { bot: ['chat:write', 'users:read', 'commands', 'app_mentions:read', 'im:history'] } })
+    expect(printed.settings.event_subscriptions.bot_events).toEqual(['app_mention', 'brand_new_event', 'message.im', 'function_executed'])
+    expect(printed.features.shortcuts).toEqual([{ name: 'New expense', type: 'global', callback_id: 'new_expense', description: 'New expense' }])
+    expect(printed.features.app_home).toEqual({ home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false })
   })
 
   it('is a usage error (exit 2) with --bot-scope beside install, with a scope that is not one, or with an event install.scopes lacks', () => {

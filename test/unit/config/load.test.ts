@@ -256,6 +256,7 @@ describe('function routes (custom steps)', () => {
 
   it.each([
     ['a callback_id Slack would not take', 'routes:\n  - name: a\n    match: { function: Approve-Expense }\n    public: true\n    forward: { url: http://svc.internal/a }\n', 'routes[0].match.function', /callback_id/],
+    ['shortcut settings on another route', 'routes:\n  - name: a\n    match: { event: app_mention }\n    public: true\n    forward: { url: http://svc.internal/a }\n    shortcut: { type: global, name: A }\n', 'routes[0].shortcut', /only a shortcut route/],
     ['step settings on another route', 'routes:\n  - name: a\n    match: { event: app_mention }\n    public: true\n    forward: { url: http://svc.internal/a }\n    step: { title: A }\n', 'routes[0].step', /only a function route/],
     ['a body schema on a function route', step('    schema: { type: object }\n'), 'routes[0].schema', /step.inputs/],
     ['an invalid step.inputs', step('    step: { inputs: { type: 12 } }\n'), 'routes[0].step.inputs', /JSON Schema/],

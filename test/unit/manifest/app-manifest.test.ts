@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appManifest, eventsOfUnknownScope } from '../../../src/manifest/app-manifest.js'
+import { appManifest, eventsOfUnknownScope, undeclaredShortcuts } from '../../../src/manifest/app-manifest.js'
 import { ManifestError } from '../../../src/manifest/manifest-error.js'
 import { everything, source } from './configs.js'
 
@@ -11,6 +11,7 @@ describe('appManifest', () => {
     expect(appManifest(everything, options)).toEqual({
       display_information: { name: 'slackgate' },
       features: {
+        app_home: { home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false },
         bot_user: { display_name: 'slackgate', always_online: false },
         slash_commands: [
           { command: '/deploy', url: 'https://gw.example.com/slack/commands', description: 'Deploy a service', should_escape: false },
@@ -142,6 +143,31 @@ describe('appManifest', () => {
     const manifest = appManifest(source({ routes }), options)
     expect(manifest.settings.event_subscriptions?.bot_events?.slice(0, 2)).toEqual(['brand_new_event', 'app_mention'])
     expect(eventsOfUnknownScope(source({ routes }).routes)).toEqual(['brand_new_event'])
+  })
+
+  it('declares the shortcuts routes describe, global or on messages; a shortcut route without one is named for the operator', () => {
+    const routes = [
+      { name: 'new-expense', match: { shortcut: 'new_expense' }, shortcut: { type: 'global', name: 'New expense', description: 'File an expense' }, ...target },
+      { name: 'flag', match: { shortcut: 'flag_message' }, shortcut: { type: 'message', name: 'Flag for review' }, ...target },
+      { name: 'bare', match: { shortcut: 'bare' }, ...target },
+    ] as const
+    const manifest = appManifest(source({ routes: [...routes] }), options)
+    expect(manifest.features.shortcuts).toEqual([
+      { name: 'New expense', type: 'global', callback_id: 'new_expense', description: 'File an expense' },
+      { name: 'Flag for review', type: 'message', callback_id: 'flag_message', description: 'Flag for review' },
+    ])
+    expect(manifest.settings.interactivity?.is_enabled).toBe(true)
+    expect(undeclaredShortcuts(source({ routes: [...routes] }).routes)).toEqual(['bare'])
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ name: `s${i}`, match: { shortcut: `s${i}` }, shortcut: { type: 'global', name: `S${i}` }, ...target }) as const)
+    expect(() => appManifest(source({ routes: eleven }), options)).toThrow(/^shortcut: Slack takes at most 10 shortcuts per app; 11 routes declare one/)
+  })
+
+  it('turns on the Messages tab for direct messages to the app, and the Home tab for app_home_opened', () => {
+    const tabs = (match: Record<string, unknown>) => appManifest(source({ routes: [{ name: 'r', match, ...target }] }), options).features.app_home
+    expect(tabs({ event: 'message.im' })).toEqual({ home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false })
+    expect(tabs({ message: 'help' })).toEqual({ home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false })
+    expect(tabs({ event: 'app_home_opened' })).toEqual({ home_tab_enabled: true, messages_tab_enabled: false, messages_tab_read_only_enabled: false })
+    expect(tabs({ event: 'app_mention' })).toBeUndefined()
   })
 
   it('the install flow alone subscribes to the lifecycle events it applies', () => {
