@@ -13,6 +13,9 @@ describe('liveSnapshot', () => {
     observe('accepted', 0.004, 90)
     observe('denied', 0.02, 10)
     metrics.observeSlackTimestamp(1000, 1002)
+    metrics.observeStep('approve', 'completed')
+    metrics.observeStep('approve', 'completed')
+    metrics.observeStep('boom', 'not_completed')
     const first = liveSnapshot(await metrics.render(), { at: 1_000_000, readiness: { ready: false, checks: { audit: 'ok', queue: 'timeout' } } })
     expect(first.counters.requests).toMatchObject({ accepted: 90, denied: 10, rejected: 0 })
     expect(first.fields['live-rate-accepted']).toBe('—')
@@ -23,6 +26,8 @@ describe('liveSnapshot', () => {
     expect(first.fields['live-queue-depth']).toBe('9')
     expect(first.fields['live-dead-letters']).toBe('3')
     expect(first.fields['live-clock-skew']).toBe('2.0 s')
+    expect([first.fields['live-steps-completed'], first.fields['live-steps-failed'], first.fields['live-steps-not_completed']]).toEqual(['2', '0', '1'])
+    expect(first.states['live-steps-not_completed']).toBe('failed')
     expect(first.states).toMatchObject({ 'live-queue-counts': 'ok', 'live-ready': 'failed', 'live-store-audit': 'ok', 'live-store-queue': 'timeout' })
 
     observe('rejected', 1.5, 20)
@@ -42,6 +47,8 @@ describe('liveSnapshot', () => {
     expect(snap.fields['live-queue-depth']).toBe('—')
     expect(snap.fields['live-ack-p50']).toBe('—')
     expect(snap.states['live-queue-counts']).toBe('unknown')
+    expect(snap.fields['live-steps-not_completed']).toBe('0')
+    expect(snap.states['live-steps-not_completed']).toBe('ok')
   })
 
   it('fills only ids that the Live skeleton has', async () => {

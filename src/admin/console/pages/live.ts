@@ -5,6 +5,14 @@ import { displayTime } from './common.js'
 /** The request verdicts the Live page counts (RequestOutcome's). */
 export const LIVE_VERDICTS = ['accepted', 'answered', 'duplicate', 'unrouted', 'denied', 'rejected'] as const
 
+/** How the gateway finished custom steps (`slackgate_step_completions_total`'s results), as the Live page shows them. */
+const STEP_RESULTS = [
+  ['completed', 'Completed'],
+  ['failed', 'Failed with a message'],
+  ['already_completed', 'Already completed'],
+  ['not_completed', 'Not completed (may hang)'],
+] as const
+
 /** One scrape's counters, kept by the server and passed back as `previous` for rates. */
 export interface LiveCounters {
   readonly at: number
@@ -70,7 +78,8 @@ const ms = (seconds: number | undefined) => (seconds === undefined ? '—' : `${
 /**
  * The Live page's data from the gateway's own `/metrics` text: requests per second by
  * verdict and ack latency p50/p99 over the time since `previous` (since the process started
- * without it), queue depth and dead letters (`slackgate_queue_jobs`), clock skew, and the
+ * without it), queue depth and dead letters (`slackgate_queue_jobs`), the custom steps the
+ * gateway finished by result (a `not_completed` one is marked failed), clock skew, and the
  * stores' readiness, which /metrics does not carry: pass `/readyz`'s report.
  *
  * @example
@@ -87,6 +96,7 @@ export function liveSnapshot(
   const queue: Record<string, number> = {}
   let skew: number | undefined
   let queueUp: number | undefined
+  const steps: Record<string, number> = {}
   for (const s of samples) {
     if (s.name === 'slackgate_requests_total' && s.labels.verdict !== undefined) requests[s.labels.verdict] = (requests[s.labels.verdict] ?? 0) + s.value
     else if (s.name === 'slackgate_ack_duration_seconds_bucket' && s.labels.le !== undefined) {
@@ -94,6 +104,7 @@ export function liveSnapshot(
     } else if (s.name === 'slackgate_queue_jobs' && s.labels.state !== undefined) queue[s.labels.state] = s.value
     else if (s.name === 'slackgate_clock_skew_seconds') skew = Number.isFinite(s.value) ? s.value : undefined
     else if (s.name === 'slackgate_queue_counts_up') queueUp = s.value
+    else if (s.name === 'slackgate_step_completions_total' && s.labels.result !== undefined) steps[s.labels.result] = (steps[s.labels.result] ?? 0) + s.value
   }
   const bound = (le: string) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le))
   const ackBuckets = [...buckets].sort((a, b) => bound(a[0]) - bound(b[0]))
@@ -116,9 +127,13 @@ export function liveSnapshot(
   fields['live-queue-depth'] = depth === undefined ? '—' : String(depth)
   fields['live-queue-active'] = queue.active === undefined ? '—' : String(queue.active)
   fields['live-dead-letters'] = queue.dead === undefined ? '—' : String(queue.dead)
+  for (const [result] of STEP_RESULTS) fields[`live-steps-${result}`] = String(steps[result] ?? 0)
   fields['live-clock-skew'] = skew === undefined ? '—' : `${skew.toFixed(1)} s`
   fields['live-updated'] = at === 0 ? '' : displayTime(at)
-  const states: Record<string, string> = { 'live-queue-counts': queueUp === undefined ? 'unknown' : queueUp === 1 ? 'ok' : 'failed' }
+  const states: Record<string, string> = {
+    'live-queue-counts': queueUp === undefined ? 'unknown' : queueUp === 1 ? 'ok' : 'failed',
+    'live-steps-not_completed': (steps.not_completed ?? 0) > 0 ? 'failed' : 'ok',
+  }
   fields['live-queue-counts'] = queueUp === undefined ? 'not reported' : queueUp === 1 ? 'answering' : 'not answering'
   if (options.readiness !== undefined) {
     states['live-ready'] = options.readiness.ready ? 'ok' : 'failed'
@@ -146,6 +161,7 @@ export function renderLive(options: { readonly stores?: readonly string[] } = {}
 <section class="panel"><h2>Requests per second</h2><div class="stats">${LIVE_VERDICTS.map((v) => html`<div class="stat"><span class="stat-label"><span class="badge badge-${v}">${v}</span></span><span class="stat-value" id="live-rate-${v}">—</span><span class="stat-sub">total <span id="live-total-${v}">—</span></span></div>`)}</div></section>
 <section class="panel"><h2>Ack latency</h2><div class="stats">${stat('live-ack-p50', 'p50')}${stat('live-ack-p99', 'p99')}</div></section>
 <section class="panel"><h2>Queue</h2><div class="stats">${stat('live-queue-depth', 'Depth (queued + active)')}${stat('live-queue-active', 'In delivery')}${stat('live-dead-letters', 'Dead letters')}${stat('live-queue-counts', 'Queue counts')}</div></section>
+<section class="panel"><h2>Custom steps finished (since start)</h2><div class="stats">${STEP_RESULTS.map(([result, label]) => stat(`live-steps-${result}`, label))}</div></section>
 <section class="panel"><h2>Clock and stores</h2><div class="stats">${stat('live-clock-skew', 'Clock skew (local − Slack, median)')}${stat('live-ready', 'Readiness')}${stores.map((s) => stat(`live-store-${s.replace(/[^a-z0-9-]/gi, '-')}`, s))}</div></section>
 </div>`
 }
