@@ -78,6 +78,34 @@ async function idle(gateway: RunningGateway) {
   return waitForQueueIdle(async () => queueCountsOf(await scrapeMetrics(gateway.url)), 15_000)
 }
 
+/**
+ * A step whose handler returns at once while Slack answers every completion 500: the first
+ * gateway has taken it and is between two sends of functions.completeSuccess. `restart`
+ * lets Slack answer again and starts a second gateway on the same data directory.
+ */
+async function stepWhileSlackFails(executionId: string, eventId: string) {
+  const slack = await startFakeSlackApi()
+  fakes.push(slack)
+  const { token } = slack.startStep(executionId)
+  const { dir, config, env } = stepGateway(slack, RETURNS)
+  const body = JSON.stringify(stepEvent({ callbackId: 'crash_step', executionId, eventId, token, eventTime: Math.floor(Date.now() / 1000) }))
+  slack.failNextCompletions(1_000, { status: 500 })
+  const first = await startGateway('start', { cwd: dir, args: ['--config', config], env })
+  running.push(first)
+  expect(await postEvent(first, body)).toBe(200)
+  return {
+    slack,
+    token,
+    first,
+    async restart() {
+      slack.failNextCompletions(0, { status: 500 })
+      const second = await startGateway('start', { cwd: dir, args: ['--config', config], env })
+      running.push(second)
+      return second
+    },
+  }
+}
+
 function duplicates(gateway: RunningGateway): number {
   return gateway.output().split('"verdict":"duplicate"').length - 1
 }
@@ -116,25 +144,14 @@ describe('custom step crash (embedded default, a real child process)', () => {
   }, 40_000)
 
   it('kill -9 while the completion call keeps failing ends, after the restart, in exactly one successful completion', async () => {
-    const slack = await startFakeSlackApi()
-    fakes.push(slack)
-    const executionId = 'Fx0CRASH2'
-    const { token } = slack.startStep(executionId)
-    const { dir, config, env } = stepGateway(slack, RETURNS)
-    const body = JSON.stringify(stepEvent({ callbackId: 'crash_step', executionId, eventId: 'Ev0CRASH3', token, eventTime: Math.floor(Date.now() / 1000) }))
-
     // Slack answers 500 (and completes nothing) until the crash: the gateway is between two
     // sends of functions.completeSuccess when it is killed.
-    slack.failNextCompletions(1_000, { status: 500 })
-    const first = await startGateway('start', { cwd: dir, args: ['--config', config], env })
-    running.push(first)
-    expect(await postEvent(first, body)).toBe(200)
+    const executionId = 'Fx0CRASH2'
+    const { slack, first, restart } = await stepWhileSlackFails(executionId, 'Ev0CRASH3')
     await waitFor(() => slack.completions().length > 0, 15_000)
     await first.stop('SIGKILL')
-    slack.failNextCompletions(0, { status: 500 })
 
-    const second = await startGateway('start', { cwd: dir, args: ['--config', config], env })
-    running.push(second)
+    const second = await restart()
     await waitFor(() => slack.completions().some((c) => c.ok), 15_000)
     expect(await idle(second)).toEqual({ queued: 0, active: 0, dead: 0 })
     const completions = slack.completions()
@@ -145,17 +162,8 @@ describe('custom step crash (embedded default, a real child process)', () => {
   }, 40_000)
 
   it('a shutdown while the completion keeps failing says what it waits for; a second signal stops it, and the restart completes the step once', async () => {
-    const slack = await startFakeSlackApi()
-    fakes.push(slack)
     const executionId = 'Fx0STOP1'
-    const { token } = slack.startStep(executionId)
-    const { dir, config, env } = stepGateway(slack, RETURNS)
-    const body = JSON.stringify(stepEvent({ callbackId: 'crash_step', executionId, eventId: 'Ev0STOP1', token, eventTime: Math.floor(Date.now() / 1000) }))
-
-    slack.failNextCompletions(1_000, { status: 500 })
-    const first = await startGateway('start', { cwd: dir, args: ['--config', config], env })
-    running.push(first)
-    expect(await postEvent(first, body)).toBe(200)
+    const { slack, token, first, restart } = await stepWhileSlackFails(executionId, 'Ev0STOP1')
     await waitFor(() => first.output().includes('step completion failed for now'), 15_000)
     first.child.kill('SIGTERM')
     await waitFor(() => first.output().includes('still waiting for deliveries in flight'), 15_000)
@@ -165,10 +173,8 @@ describe('custom step crash (embedded default, a real child process)', () => {
     expect(first.child.exitCode).toBe(1)
     expect(first.output()).toContain('stopping now, without waiting for the deliveries in flight')
     expect(first.output()).not.toContain(token)
-    slack.failNextCompletions(0, { status: 500 })
 
-    const second = await startGateway('start', { cwd: dir, args: ['--config', config], env })
-    running.push(second)
+    const second = await restart()
     await waitFor(() => slack.completions().some((c) => c.ok), 15_000)
     expect(await idle(second)).toEqual({ queued: 0, active: 0, dead: 0 })
     expect(slack.completions().filter((c) => c.ok)).toEqual([expect.objectContaining({ executionId, method: 'functions.completeSuccess', outputs: { done: true } })])
